@@ -1,0 +1,125 @@
+import type { connectNodeAdapter } from "@connectrpc/connect-node";
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+
+/** The HTTP/2 connection preface every prior-knowledge (h2c) client starts with. */
+const H2_PREFACE = "PRI * HTTP/2.0";
+
+export interface RpcServerOptions {
+  /** Request handler, e.g. the result of connect-node's `connectNodeAdapter`. */
+  readonly handler: ReturnType<typeof connectNodeAdapter>;
+  readonly host: string;
+  /** 0 picks a free port; read the chosen one from `RpcServer.port`. */
+  readonly port: number;
+  /**
+   * Interval of the HTTP/2 PINGs that detect dead peers (a frozen or vanished client keeps a half-open TCP
+   * connection forever otherwise). Node's `session.ping()` has no timeout of its own, so a session whose ping is
+   * not answered within `pingTimeoutMs` is destroyed, which aborts every stream on it.
+   */
+  readonly pingIntervalMs: number;
+  readonly pingTimeoutMs: number;
+}
+
+export interface RpcServer {
+  readonly port: number;
+  readonly url: string;
+  /**
+   * Stops accepting connections, asks every HTTP/2 session to finish its streams (GOAWAY) and resolves when
+   * all connections are gone. After `forceAfterMs` the remaining ones are destroyed.
+   */
+  close(forceAfterMs?: number): Promise<void>;
+}
+
+/**
+ * Serves gRPC (h2c), gRPC-Web and Connect on one cleartext port. Node's cleartext HTTP/2 server cannot speak
+ * HTTP/1.1, and browsers never use h2c, so the first bytes of each connection are inspected: the HTTP/2 preface
+ * goes to an HTTP/2 server, anything else to an HTTP/1.1 server, both running the same handler.
+ */
+export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
+  const h2 = http2.createServer({}, options.handler);
+  // The adapter's handler accepts both request kinds; Node's HTTP/1.1 typings only ask for the narrower one.
+  const h1 = http.createServer(options.handler as http.RequestListener);
+  h1.keepAliveTimeout = 5_000;
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const sockets = new Set<net.Socket>();
+
+  h2.on("session", (session) => {
+    sessions.add(session);
+    const timer = setInterval(() => pingSession(session, options.pingTimeoutMs), options.pingIntervalMs);
+    timer.unref();
+    session.on("close", () => {
+      clearInterval(timer);
+      sessions.delete(session);
+    });
+    session.on("error", () => session.destroy());
+  });
+
+  const listener = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.once("readable", () => routeSocket(socket, h1, h2));
+    socket.on("error", () => socket.destroy());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    listener.once("error", reject);
+    listener.listen(options.port, options.host, () => {
+      listener.off("error", reject);
+      resolve();
+    });
+  });
+  const address = listener.address();
+  const port = typeof address === "object" && address !== null ? address.port : options.port;
+  const hostForUrl = options.host.includes(":") ? `[${options.host}]` : options.host;
+
+  return {
+    port,
+    url: `http://${hostForUrl === "0.0.0.0" || hostForUrl === "[::]" ? "127.0.0.1" : hostForUrl}:${port}`,
+    close: async (forceAfterMs = 5_000) => {
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+      for (const session of sessions) session.close();
+      h1.closeIdleConnections();
+      const force = setTimeout(() => {
+        for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
+      }, forceAfterMs);
+      force.unref();
+      await closed;
+      clearTimeout(force);
+    },
+  };
+}
+
+function routeSocket(socket: net.Socket, h1: http.Server, h2: http2.Http2Server): void {
+  const head: Buffer | null = socket.read(H2_PREFACE.length) as Buffer | null;
+  // A peer that sent fewer bytes than the preface is waited for: read() returns null until enough arrived.
+  if (head === null) {
+    const pending: Buffer | null = socket.read() as Buffer | null;
+    if (pending === null) {
+      socket.once("readable", () => routeSocket(socket, h1, h2));
+      return;
+    }
+    socket.unshift(pending);
+    if (pending.length < H2_PREFACE.length && H2_PREFACE.startsWith(pending.toString("latin1"))) {
+      socket.once("readable", () => routeSocket(socket, h1, h2));
+      return;
+    }
+    h1.emit("connection", socket);
+    return;
+  }
+  socket.unshift(head);
+  (head.toString("latin1") === H2_PREFACE ? h2 : h1).emit("connection", socket);
+}
+
+function pingSession(session: http2.ServerHttp2Session, timeoutMs: number): void {
+  if (session.closed || session.destroyed) return;
+  const timeout = setTimeout(() => session.destroy(), timeoutMs);
+  timeout.unref();
+  try {
+    session.ping(() => clearTimeout(timeout));
+  } catch {
+    // ping() throws when the session is closing; the close handler cleans up.
+    clearTimeout(timeout);
+  }
+}
