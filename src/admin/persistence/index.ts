@@ -1,0 +1,73 @@
+/**
+ * The persistence layer of the admin: opening a database, migrating it, and one repository per table. All SQL
+ * of the admin lives below this folder; repositories take the Kysely instance (or a transaction) first and speak
+ * domain types only.
+ */
+export { openDatabase } from "./database.js";
+export type { JobwireDatabase, OpenDatabaseOptions } from "./database.js";
+export { dialectOfUrl, parseDatabaseUrl, redactDatabaseUrl } from "./database-url.js";
+export type { DatabaseLocation } from "./database-url.js";
+export { DIALECT_NAMES, dialectOf, isUniqueViolation } from "./dialect.js";
+export type { DialectName } from "./dialect.js";
+export { migrateToLatest } from "./migrate.js";
+export { checkPageRequest } from "./paging.js";
+export type { Page, PageRequest } from "./paging.js";
+export { CorruptRowError } from "./row-values.js";
+export { inTransaction } from "./transaction.js";
+export { UniqueViolationError } from "./unique-violation-error.js";
+export type { Database } from "./tables/index.js";
+
+export { insertAuditEntry, listAuditEntries } from "./repositories/audit.repository.js";
+export type { AuditFilter, NewAuditEntry } from "./repositories/audit.repository.js";
+export {
+  deleteExpiredCredentials,
+  findActiveCredentialByHash,
+  insertCredential,
+  listCredentials,
+  revokeCredential,
+  touchCredential,
+} from "./repositories/credential.repository.js";
+export type { CredentialFilter, NewCredential } from "./repositories/credential.repository.js";
+export { deleteGroup, getGroup, getGroupByAppName, insertGroup, listGroups, updateGroup } from "./repositories/executor-group.repository.js";
+export type { ExecutorGroupFilter, ExecutorGroupPatch, NewExecutorGroup } from "./repositories/executor-group.repository.js";
+export { GLUE_VERSIONS_KEPT, getGlueVersion, insertGlueVersion, listGlueVersions } from "./repositories/glue-version.repository.js";
+export type { NewGlueVersion } from "./repositories/glue-version.repository.js";
+export {
+  advanceJobSchedule,
+  countJobs,
+  countJobsInGroup,
+  deleteJob,
+  getJob,
+  insertJob,
+  listDueJobs,
+  listJobs,
+  setJobSchedule,
+  updateJob,
+} from "./repositories/job.repository.js";
+export type { JobFilter, JobPatch, JobSchedule, NewJob } from "./repositories/job.repository.js";
+export { getLease, releaseLease, tryAcquireLease } from "./repositories/lease.repository.js";
+export {
+  claimPlannedFire,
+  getPlannedFire,
+  insertPlannedFires,
+  listPlannedFires,
+  markFireDispatched,
+} from "./repositories/planned-fire.repository.js";
+export type { NewPlannedFire, PlannedFireFilter } from "./repositories/planned-fire.repository.js";
+export { deleteRegistryEntriesBefore, listRegistryEntries, removeRegistryEntry, upsertRegistryEntry } from "./repositories/registry.repository.js";
+export type { RegistryBeat, RegistryFilter } from "./repositories/registry.repository.js";
+export { addToDailyReport, listDailyReports } from "./repositories/report.repository.js";
+export type { ReportDeltas } from "./repositories/report.repository.js";
+export {
+  completeRun,
+  countRunsByState,
+  getRun,
+  insertRun,
+  listRuns,
+  markRunTriggered,
+  recordTriggerResult,
+  setRunAlarmState,
+} from "./repositories/run.repository.js";
+export type { NewRun, RunCompletion, RunFilter, TriggerOutcome } from "./repositories/run.repository.js";
+export { countUsers, deleteUser, getUser, getUserByUsername, insertUser, listUsers, updateUser } from "./repositories/user.repository.js";
+export type { NewUser, UserFilter, UserPatch } from "./repositories/user.repository.js";

@@ -1,0 +1,284 @@
+import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
+import {
+  BLOCK_STRATEGIES,
+  GLUE_TYPES,
+  JOB_STATES,
+  MISFIRE_STRATEGIES,
+  RETRY_BACKOFFS,
+  ROUTE_STRATEGIES,
+  SCHEDULE_TYPES,
+  type Job,
+  type JobDefinition,
+  type JobState,
+} from "../../domain/index.js";
+import { containsText, insertAndGetId, toNumber } from "../dialect.js";
+import { checkPageRequest, EMPTY_PAGE, toPage, type Page, type PageRequest } from "../paging.js";
+import { enumValue, int, numberList, stringList, toJson } from "../row-values.js";
+import type { Database, JobTable } from "../tables/index.js";
+import { inTransaction } from "../transaction.js";
+
+/** A new job: its definition and initial GLUE source. It starts STOPPED with no fire planned. */
+export type NewJob = JobDefinition & Pick<Job, "glueSource" | "glueRemark">;
+
+/** Changeable fields of a job. A change of GLUE type or source moves `glueUpdateTime`, so executors rebuild. */
+export type JobPatch = Partial<NewJob>;
+
+/** The scheduler's fields of a job. */
+export type JobSchedule = Pick<Job, "state" | "nextFireTime" | "lastFireTime">;
+
+export interface JobFilter {
+  /** Only jobs of these groups; an empty list matches nothing. */
+  readonly groupIds?: readonly number[];
+  readonly state?: JobState;
+  /** Case-insensitive substrings. */
+  readonly nameContains?: string;
+  readonly handlerContains?: string;
+  readonly authorContains?: string;
+}
+
+/** How often `updateJob` without an expected version re-reads and retries after losing a race. */
+const UPDATE_ATTEMPTS = 5;
+
+export async function insertJob(db: Kysely<Database>, job: NewJob, now: number): Promise<Job> {
+  const row: Insertable<JobTable> = {
+    ...definitionColumns(job),
+    glue_source: job.glueSource,
+    glue_remark: job.glueRemark,
+    glue_update_time: now,
+    state: "STOPPED",
+    last_fire_time: 0,
+    next_fire_time: 0,
+    version: 1,
+    create_time: now,
+    update_time: now,
+  };
+  const id = await insertAndGetId(db, db.insertInto("jw_job").values(row));
+  return rowToJob({ ...row, id });
+}
+
+export async function getJob(db: Kysely<Database>, id: number): Promise<Job | undefined> {
+  const row = await db.selectFrom("jw_job").selectAll().where("id", "=", id).executeTakeFirst();
+  return row === undefined ? undefined : rowToJob(row);
+}
+
+/** Lists jobs in ascending id order (keyset paging on id). */
+export async function listJobs(db: Kysely<Database>, filter: JobFilter, page: PageRequest): Promise<Page<Job>> {
+  checkPageRequest(page);
+  if (filter.groupIds !== undefined && filter.groupIds.length === 0) return EMPTY_PAGE;
+  let query = filtered(db, filter).selectAll();
+  if (page.cursor !== undefined) query = query.where("id", ">", page.cursor);
+  const rows = await query.orderBy("id", "asc").limit(page.limit + 1).execute();
+  return toPage(rows.map(rowToJob), page.limit);
+}
+
+export async function countJobs(db: Kysely<Database>, filter: JobFilter): Promise<number> {
+  if (filter.groupIds !== undefined && filter.groupIds.length === 0) return 0;
+  const row = await filtered(db, filter).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
+  return toNumber(row.n);
+}
+
+export function countJobsInGroup(db: Kysely<Database>, groupId: number): Promise<number> {
+  return countJobs(db, { groupIds: [groupId] });
+}
+
+/**
+ * Applies a patch and increments the version. With `expectedVersion`, the update happens only if the job still
+ * has that version (optimistic concurrency); otherwise undefined is returned, as it is for a missing job.
+ * The write is a compare-and-set on the version read just before, so a concurrent change is never overwritten
+ * unseen; without `expectedVersion` a lost race is retried on the fresh row.
+ */
+export async function updateJob(db: Kysely<Database>, id: number, patch: JobPatch, now: number, expectedVersion?: number): Promise<Job | undefined> {
+  for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+    const current = await getJob(db, id);
+    if (current === undefined) return undefined;
+    if (expectedVersion !== undefined && current.version !== expectedVersion) return undefined;
+    const glueChanged =
+      (patch.glueType !== undefined && patch.glueType !== current.glueType) ||
+      (patch.glueSource !== undefined && patch.glueSource !== current.glueSource);
+    const next: Job = {
+      ...current,
+      ...definitionOf({ ...current, ...patch }),
+      glueSource: patch.glueSource ?? current.glueSource,
+      glueRemark: patch.glueRemark ?? current.glueRemark,
+      glueUpdateTime: glueChanged ? now : current.glueUpdateTime,
+      version: current.version + 1,
+      updateTime: now,
+    };
+    const set: Updateable<JobTable> = {
+      ...definitionColumns(next),
+      glue_source: next.glueSource,
+      glue_remark: next.glueRemark,
+      glue_update_time: next.glueUpdateTime,
+      version: next.version,
+      update_time: now,
+    };
+    const result = await db.updateTable("jw_job").set(set).where("id", "=", id).where("version", "=", current.version).executeTakeFirst();
+    if (toNumber(result.numUpdatedRows) > 0) return next;
+    if (expectedVersion !== undefined) return undefined;
+  }
+  throw new Error(`job ${id} kept changing concurrently; gave up after ${UPDATE_ATTEMPTS} attempts`);
+}
+
+/**
+ * Sets the scheduler's fields (Start, Stop, the next planned fire). They are not part of the definition, so the
+ * version is not incremented: a running scheduler never invalidates the etag a user is editing with.
+ */
+export async function setJobSchedule(db: Kysely<Database>, id: number, schedule: JobSchedule, now: number): Promise<Job | undefined> {
+  const result = await db
+    .updateTable("jw_job")
+    .set({ state: schedule.state, next_fire_time: schedule.nextFireTime, last_fire_time: schedule.lastFireTime, update_time: now })
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (toNumber(result.numUpdatedRows) === 0) return undefined;
+  return getJob(db, id);
+}
+
+/**
+ * Moves a RUNNING job's schedule forward only if its next fire time is still `expectedNextFireTime`, so that of
+ * several admins planning the same fire exactly one advances the job. Returns whether this call did.
+ */
+export async function advanceJobSchedule(
+  db: Kysely<Database>,
+  id: number,
+  expectedNextFireTime: number,
+  schedule: Pick<Job, "nextFireTime" | "lastFireTime">,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("jw_job")
+    .set({ next_fire_time: schedule.nextFireTime, last_fire_time: schedule.lastFireTime, update_time: now })
+    .where("id", "=", id)
+    .where("state", "=", "RUNNING")
+    .where("next_fire_time", "=", expectedNextFireTime)
+    .executeTakeFirst();
+  return toNumber(result.numUpdatedRows) > 0;
+}
+
+/** RUNNING jobs whose next fire is due at or before `dueBefore`, earliest first (the scheduler's scan). */
+export async function listDueJobs(db: Kysely<Database>, dueBefore: number, limit: number): Promise<Job[]> {
+  const rows = await db
+    .selectFrom("jw_job")
+    .selectAll()
+    .where("state", "=", "RUNNING")
+    .where("next_fire_time", ">", 0)
+    .where("next_fire_time", "<=", dueBefore)
+    .orderBy("next_fire_time")
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map(rowToJob);
+}
+
+/** Deletes a job with its runs, planned fires and GLUE versions, atomically; returns whether the job existed. */
+export function deleteJob(db: Kysely<Database>, id: number): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    await trx.deleteFrom("jw_run").where("job_id", "=", id).execute();
+    await trx.deleteFrom("jw_planned_fire").where("job_id", "=", id).execute();
+    await trx.deleteFrom("jw_glue_version").where("job_id", "=", id).execute();
+    const result = await trx.deleteFrom("jw_job").where("id", "=", id).executeTakeFirst();
+    return toNumber(result.numDeletedRows) > 0;
+  });
+}
+
+function filtered(db: Kysely<Database>, filter: JobFilter) {
+  let query = db.selectFrom("jw_job");
+  if (filter.groupIds !== undefined) query = query.where("group_id", "in", [...filter.groupIds]);
+  if (filter.state !== undefined) query = query.where("state", "=", filter.state);
+  if (filter.nameContains !== undefined) query = query.where(containsText("name", filter.nameContains));
+  if (filter.handlerContains !== undefined) query = query.where(containsText("handler", filter.handlerContains));
+  if (filter.authorContains !== undefined) query = query.where(containsText("author", filter.authorContains));
+  return query;
+}
+
+/** Picks exactly the definition fields, so that extra properties of a wider object never reach a column. */
+function definitionOf(job: JobDefinition): JobDefinition {
+  return {
+    groupId: job.groupId,
+    name: job.name,
+    description: job.description,
+    author: job.author,
+    alarm: { emails: [...job.alarm.emails], webhookUrls: [...job.alarm.webhookUrls] },
+    scheduleType: job.scheduleType,
+    scheduleConf: job.scheduleConf,
+    timeZone: job.timeZone,
+    misfireStrategy: job.misfireStrategy,
+    routeStrategy: job.routeStrategy,
+    handler: job.handler,
+    param: job.param,
+    blockStrategy: job.blockStrategy,
+    concurrency: job.concurrency,
+    timeoutSeconds: job.timeoutSeconds,
+    retry: { count: job.retry.count, backoff: job.retry.backoff, intervalMs: job.retry.intervalMs, maxIntervalMs: job.retry.maxIntervalMs },
+    glueType: job.glueType,
+    childJobIds: [...job.childJobIds],
+  };
+}
+
+function definitionColumns(job: JobDefinition) {
+  return {
+    group_id: job.groupId,
+    name: job.name,
+    description: job.description,
+    author: job.author,
+    alarm_emails: toJson(job.alarm.emails),
+    alarm_webhook_urls: toJson(job.alarm.webhookUrls),
+    schedule_type: job.scheduleType,
+    schedule_conf: job.scheduleConf,
+    time_zone: job.timeZone,
+    misfire_strategy: job.misfireStrategy,
+    route_strategy: job.routeStrategy,
+    handler: job.handler,
+    param: job.param,
+    block_strategy: job.blockStrategy,
+    concurrency: job.concurrency,
+    timeout_seconds: job.timeoutSeconds,
+    retry_count: job.retry.count,
+    retry_backoff: job.retry.backoff,
+    retry_interval_ms: job.retry.intervalMs,
+    retry_max_interval_ms: job.retry.maxIntervalMs,
+    glue_type: job.glueType,
+    child_job_ids: toJson(job.childJobIds),
+  };
+}
+
+function rowToJob(row: Selectable<JobTable>): Job {
+  const column = (name: string): string => `jw_job.${name}`;
+  return {
+    id: int(row.id),
+    groupId: int(row.group_id),
+    name: row.name,
+    description: row.description,
+    author: row.author,
+    alarm: {
+      emails: stringList(row.alarm_emails, column("alarm_emails")),
+      webhookUrls: stringList(row.alarm_webhook_urls, column("alarm_webhook_urls")),
+    },
+    scheduleType: enumValue(SCHEDULE_TYPES, row.schedule_type, column("schedule_type")),
+    scheduleConf: row.schedule_conf,
+    timeZone: row.time_zone,
+    misfireStrategy: enumValue(MISFIRE_STRATEGIES, row.misfire_strategy, column("misfire_strategy")),
+    routeStrategy: enumValue(ROUTE_STRATEGIES, row.route_strategy, column("route_strategy")),
+    handler: row.handler,
+    param: row.param,
+    blockStrategy: enumValue(BLOCK_STRATEGIES, row.block_strategy, column("block_strategy")),
+    concurrency: int(row.concurrency),
+    timeoutSeconds: int(row.timeout_seconds),
+    retry: {
+      count: int(row.retry_count),
+      backoff: enumValue(RETRY_BACKOFFS, row.retry_backoff, column("retry_backoff")),
+      intervalMs: int(row.retry_interval_ms),
+      maxIntervalMs: int(row.retry_max_interval_ms),
+    },
+    glueType: enumValue(GLUE_TYPES, row.glue_type, column("glue_type")),
+    glueSource: row.glue_source,
+    glueRemark: row.glue_remark,
+    glueUpdateTime: int(row.glue_update_time),
+    childJobIds: numberList(row.child_job_ids, column("child_job_ids")),
+    state: enumValue(JOB_STATES, row.state, column("state")),
+    lastFireTime: int(row.last_fire_time),
+    nextFireTime: int(row.next_fire_time),
+    version: int(row.version),
+    createTime: int(row.create_time),
+    updateTime: int(row.update_time),
+  };
+}

@@ -1,0 +1,97 @@
+import type { Insertable, Kysely, Selectable } from "kysely";
+import { PLANNED_FIRE_STATES, TRIGGER_TYPES, type PlannedFire, type PlannedFireState } from "../../domain/index.js";
+import { insertIgnoringDuplicates, toNumber } from "../dialect.js";
+import { enumValue, int } from "../row-values.js";
+import type { Database, PlannedFireTable } from "../tables/index.js";
+
+/** A fire to plan; it starts PLANNED. `owner` and `leaseUntil` may claim it for the planning admin at once. */
+export type NewPlannedFire = Pick<PlannedFire, "jobId" | "scheduledTime" | "triggerType"> & Partial<Pick<PlannedFire, "owner" | "leaseUntil">>;
+
+export interface PlannedFireFilter {
+  readonly state?: PlannedFireState;
+  /** Only fires scheduled at or before this instant. */
+  readonly dueBefore?: number;
+  readonly jobId?: number;
+}
+
+/** Rows per INSERT statement, well below every dialect's bound-parameter limit. */
+const INSERT_CHUNK = 500;
+
+/**
+ * Plans fires, skipping any whose (job, scheduled instant) is already planned, and returns how many were new.
+ * This is what makes two admins planning the same fire harmless: the second insert is simply ignored.
+ */
+export async function insertPlannedFires(db: Kysely<Database>, fires: readonly NewPlannedFire[], now: number): Promise<number> {
+  let inserted = 0;
+  for (let start = 0; start < fires.length; start += INSERT_CHUNK) {
+    const rows = fires.slice(start, start + INSERT_CHUNK).map(
+      (fire): Insertable<PlannedFireTable> => ({
+        job_id: fire.jobId,
+        scheduled_time: fire.scheduledTime,
+        trigger_type: fire.triggerType,
+        state: "PLANNED",
+        owner: fire.owner ?? "",
+        lease_until: fire.leaseUntil ?? 0,
+        create_time: now,
+        dispatch_time: 0,
+      }),
+    );
+    inserted += await insertIgnoringDuplicates(db, db.insertInto("jw_planned_fire").values(rows));
+  }
+  return inserted;
+}
+
+export async function getPlannedFire(db: Kysely<Database>, id: number): Promise<PlannedFire | undefined> {
+  const row = await db.selectFrom("jw_planned_fire").selectAll().where("id", "=", id).executeTakeFirst();
+  return row === undefined ? undefined : rowToFire(row);
+}
+
+/** Lists fires earliest scheduled first (ties by id), at most `limit`. */
+export async function listPlannedFires(db: Kysely<Database>, filter: PlannedFireFilter, limit: number): Promise<PlannedFire[]> {
+  let query = db.selectFrom("jw_planned_fire").selectAll();
+  if (filter.state !== undefined) query = query.where("state", "=", filter.state);
+  if (filter.dueBefore !== undefined) query = query.where("scheduled_time", "<=", filter.dueBefore);
+  if (filter.jobId !== undefined) query = query.where("job_id", "=", filter.jobId);
+  const rows = await query.orderBy("scheduled_time").orderBy("id").limit(limit).execute();
+  return rows.map(rowToFire);
+}
+
+/**
+ * Claims a PLANNED fire for `owner` until `leaseUntil`, if it is unclaimed, already this owner's, or its lease
+ * has run out (the claiming admin died). Returns whether this owner now holds it.
+ */
+export async function claimPlannedFire(db: Kysely<Database>, id: number, owner: string, leaseUntil: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("jw_planned_fire")
+    .set({ owner, lease_until: leaseUntil })
+    .where("id", "=", id)
+    .where("state", "=", "PLANNED")
+    .where((eb) => eb.or([eb("owner", "=", ""), eb("owner", "=", owner), eb("lease_until", "<=", now)]))
+    .executeTakeFirst();
+  return toNumber(result.numUpdatedRows) > 0;
+}
+
+/** Marks a PLANNED fire DISPATCHED; false when it was dispatched already, so each fire is dispatched once. */
+export async function markFireDispatched(db: Kysely<Database>, id: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("jw_planned_fire")
+    .set({ state: "DISPATCHED", dispatch_time: now })
+    .where("id", "=", id)
+    .where("state", "=", "PLANNED")
+    .executeTakeFirst();
+  return toNumber(result.numUpdatedRows) > 0;
+}
+
+function rowToFire(row: Selectable<PlannedFireTable>): PlannedFire {
+  return {
+    id: int(row.id),
+    jobId: int(row.job_id),
+    scheduledTime: int(row.scheduled_time),
+    triggerType: enumValue(TRIGGER_TYPES, row.trigger_type, "jw_planned_fire.trigger_type"),
+    state: enumValue(PLANNED_FIRE_STATES, row.state, "jw_planned_fire.state"),
+    owner: row.owner,
+    leaseUntil: int(row.lease_until),
+    createTime: int(row.create_time),
+    dispatchTime: int(row.dispatch_time),
+  };
+}

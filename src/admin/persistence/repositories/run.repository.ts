@@ -1,0 +1,234 @@
+import { sql, type Insertable, type Kysely, type Selectable } from "kysely";
+import {
+  ALARM_STATES,
+  RUN_STATES,
+  TRIGGER_STATES,
+  TRIGGER_TYPES,
+  type AlarmState,
+  type Run,
+  type RunState,
+  type TriggerReport,
+  type TriggerState,
+} from "../../domain/index.js";
+import { fromFlag, insertAndGetId, toFlag, toNumber } from "../dialect.js";
+import { checkPageRequest, EMPTY_PAGE, toPage, type Page, type PageRequest } from "../paging.js";
+import { enumValue, int, jsonObject } from "../row-values.js";
+import type { Database, RunTable } from "../tables/index.js";
+
+/** The fields of a new run; it starts PENDING with no trigger result, no handle result and no alarm. */
+export type NewRun = Pick<
+  Run,
+  | "jobId"
+  | "groupId"
+  | "fireId"
+  | "triggerType"
+  | "scheduledTime"
+  | "triggerTime"
+  | "executorAddress"
+  | "handler"
+  | "param"
+  | "shardIndex"
+  | "shardTotal"
+  | "attempt"
+  | "retriesLeft"
+  | "originRunId"
+>;
+
+/** The outcome of calling the executor's Run. */
+export interface TriggerOutcome {
+  readonly triggerState: TriggerState;
+  readonly executorAddress: string;
+  readonly triggerReport: TriggerReport;
+  /** RUNNING when the executor accepted the run, FAILED when it could not be dispatched. */
+  readonly state: RunState;
+  readonly deadlineTime: number;
+}
+
+/** The handler's outcome, as an executor reports it (or as the admin decides on a timeout or lost executor). */
+export interface RunCompletion {
+  readonly state: RunState;
+  readonly handleMessage: string;
+  readonly handleTime: number;
+  readonly retryable: boolean;
+}
+
+export interface RunFilter {
+  /** Only runs of these groups; an empty list matches nothing. */
+  readonly groupIds?: readonly number[];
+  readonly jobId?: number;
+  /** Only runs in one of these states; an empty list matches nothing. */
+  readonly states?: readonly RunState[];
+  /** Trigger time bounds, inclusive. */
+  readonly triggerTimeFrom?: number;
+  readonly triggerTimeTo?: number;
+}
+
+export async function insertRun(db: Kysely<Database>, run: NewRun): Promise<Run> {
+  const row: Insertable<RunTable> = {
+    job_id: run.jobId,
+    group_id: run.groupId,
+    fire_id: run.fireId,
+    trigger_type: run.triggerType,
+    scheduled_time: run.scheduledTime,
+    trigger_time: run.triggerTime,
+    executor_address: run.executorAddress,
+    handler: run.handler,
+    param: run.param,
+    shard_index: run.shardIndex,
+    shard_total: run.shardTotal,
+    attempt: run.attempt,
+    retries_left: run.retriesLeft,
+    origin_run_id: run.originRunId,
+    trigger_state: "PENDING",
+    trigger_report: null,
+    state: "PENDING",
+    deadline_time: 0,
+    handle_time: 0,
+    handle_message: "",
+    retryable: 1,
+    alarm_state: "NONE",
+    update_time: run.triggerTime,
+  };
+  const id = await insertAndGetId(db, db.insertInto("jw_run").values(row));
+  return rowToRun({ ...row, id, trigger_report: null });
+}
+
+export async function getRun(db: Kysely<Database>, id: number): Promise<Run | undefined> {
+  const row = await db.selectFrom("jw_run").selectAll().where("id", "=", id).executeTakeFirst();
+  return row === undefined ? undefined : rowToRun(row);
+}
+
+/** Lists runs newest first: descending id, and the next page continues below the cursor. */
+export async function listRuns(db: Kysely<Database>, filter: RunFilter, page: PageRequest): Promise<Page<Run>> {
+  checkPageRequest(page);
+  if (matchesNothing(filter)) return EMPTY_PAGE;
+  let query = filtered(db, filter).selectAll();
+  if (page.cursor !== undefined) query = query.where("id", "<", page.cursor);
+  const rows = await query.orderBy("id", "desc").limit(page.limit + 1).execute();
+  return toPage(rows.map(rowToRun), page.limit);
+}
+
+/** Counts matching runs per state; states without runs count 0. */
+export async function countRunsByState(db: Kysely<Database>, filter: RunFilter): Promise<Record<RunState, number>> {
+  const counts = Object.fromEntries(RUN_STATES.map((state) => [state, 0])) as Record<RunState, number>;
+  if (matchesNothing(filter)) return counts;
+  const rows = await filtered(db, filter)
+    .select((eb) => ["state", eb.fn.countAll().as("n")])
+    .groupBy("state")
+    .execute();
+  for (const row of rows) counts[enumValue(RUN_STATES, row.state, "jw_run.state")] = toNumber(row.n);
+  return counts;
+}
+
+/**
+ * Records the trigger result once: only a run whose trigger is still PENDING changes, so a second record is a
+ * no-op and returns false. The run state moves to `outcome.state` only if it is still PENDING, because a fast
+ * handler's result may arrive (and finish the run) before the executor's answer to Run does; the trigger
+ * report is kept either way.
+ */
+export async function markRunTriggered(db: Kysely<Database>, id: number, outcome: TriggerOutcome, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("jw_run")
+    .set({
+      trigger_state: outcome.triggerState,
+      executor_address: outcome.executorAddress,
+      trigger_report: JSON.stringify(outcome.triggerReport),
+      state: sql<string>`case when ${sql.ref("state")} = ${"PENDING"} then ${outcome.state} else ${sql.ref("state")} end`,
+      deadline_time: outcome.deadlineTime,
+      update_time: now,
+    })
+    .where("id", "=", id)
+    .where("trigger_state", "=", "PENDING")
+    .executeTakeFirst();
+  return toNumber(result.numUpdatedRows) > 0;
+}
+
+/** `markRunTriggered` for the trigger pipeline: takes the report as `report` and returns the stored run. */
+export async function recordTriggerResult(
+  db: Kysely<Database>,
+  id: number,
+  result: Omit<TriggerOutcome, "triggerReport"> & { readonly report: TriggerReport },
+  now: number,
+): Promise<Run | undefined> {
+  const { report, ...rest } = result;
+  await markRunTriggered(db, id, { ...rest, triggerReport: report }, now);
+  return getRun(db, id);
+}
+
+/**
+ * Stores a run's final outcome. Only a PENDING or RUNNING run changes, so a duplicate callback (a result sent
+ * again after a lost ack) changes nothing and returns false.
+ */
+export async function completeRun(db: Kysely<Database>, id: number, completion: RunCompletion): Promise<boolean> {
+  const result = await db
+    .updateTable("jw_run")
+    .set({
+      state: completion.state,
+      handle_message: completion.handleMessage,
+      handle_time: completion.handleTime,
+      retryable: toFlag(completion.retryable),
+      update_time: completion.handleTime,
+    })
+    .where("id", "=", id)
+    .where("state", "in", ["PENDING", "RUNNING"])
+    .executeTakeFirst();
+  return toNumber(result.numUpdatedRows) > 0;
+}
+
+/**
+ * Moves a run's alarm state from `from` to `to` only if it is still `from`; e.g. NONE → CLAIMED lets exactly
+ * one admin send a run's alarm.
+ */
+export async function setRunAlarmState(db: Kysely<Database>, id: number, from: AlarmState, to: AlarmState, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("jw_run")
+    .set({ alarm_state: to, update_time: now })
+    .where("id", "=", id)
+    .where("alarm_state", "=", from)
+    .executeTakeFirst();
+  return toNumber(result.numUpdatedRows) > 0;
+}
+
+function matchesNothing(filter: RunFilter): boolean {
+  return filter.groupIds?.length === 0 || filter.states?.length === 0;
+}
+
+function filtered(db: Kysely<Database>, filter: RunFilter) {
+  let query = db.selectFrom("jw_run");
+  if (filter.groupIds !== undefined) query = query.where("group_id", "in", [...filter.groupIds]);
+  if (filter.jobId !== undefined) query = query.where("job_id", "=", filter.jobId);
+  if (filter.states !== undefined) query = query.where("state", "in", [...filter.states]);
+  if (filter.triggerTimeFrom !== undefined) query = query.where("trigger_time", ">=", filter.triggerTimeFrom);
+  if (filter.triggerTimeTo !== undefined) query = query.where("trigger_time", "<=", filter.triggerTimeTo);
+  return query;
+}
+
+function rowToRun(row: Selectable<RunTable>): Run {
+  const column = (name: string): string => `jw_run.${name}`;
+  return {
+    id: int(row.id),
+    jobId: int(row.job_id),
+    groupId: int(row.group_id),
+    fireId: int(row.fire_id),
+    triggerType: enumValue(TRIGGER_TYPES, row.trigger_type, column("trigger_type")),
+    scheduledTime: int(row.scheduled_time),
+    triggerTime: int(row.trigger_time),
+    executorAddress: row.executor_address,
+    handler: row.handler,
+    param: row.param,
+    shardIndex: int(row.shard_index),
+    shardTotal: int(row.shard_total),
+    attempt: int(row.attempt),
+    retriesLeft: int(row.retries_left),
+    originRunId: int(row.origin_run_id),
+    triggerState: enumValue(TRIGGER_STATES, row.trigger_state, column("trigger_state")),
+    triggerReport: row.trigger_report === null ? null : jsonObject<TriggerReport>(row.trigger_report, column("trigger_report")),
+    state: enumValue(RUN_STATES, row.state, column("state")),
+    deadlineTime: int(row.deadline_time),
+    handleTime: int(row.handle_time),
+    handleMessage: row.handle_message,
+    retryable: fromFlag(row.retryable),
+    alarmState: enumValue(ALARM_STATES, row.alarm_state, column("alarm_state")),
+    updateTime: int(row.update_time),
+  };
+}

@@ -1,0 +1,14 @@
+import type { Generated } from "kysely";
+
+/** `jw_user`: console users. */
+export interface UserTable {
+  id: Generated<number>;
+  username: string;
+  /** A `UserRole`. */
+  role: string;
+  /** JSON array of executor group ids. */
+  permitted_group_ids: string;
+  password_hash: string;
+  create_time: number;
+  update_time: number;
+}

@@ -1,0 +1,85 @@
+import { sql } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+import { DIALECT_NAMES, migrateToLatest, openDatabase, type DialectName, type JobwireDatabase } from "../../../src/admin/persistence/index.js";
+import { createTestDatabase, isDialectConfigured, type TestDatabase } from "../../helpers/databases.js";
+
+const TABLES = [
+  "jw_executor_group",
+  "jw_registry",
+  "jw_job",
+  "jw_glue_version",
+  "jw_run",
+  "jw_planned_fire",
+  "jw_daily_report",
+  "jw_user",
+  "jw_credential",
+  "jw_audit_log",
+  "jw_lease",
+];
+
+async function migrationNames(database: JobwireDatabase): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(database.db);
+  return rows.map((row) => row.name);
+}
+
+describe("migrateToLatest()", () => {
+  const opened: TestDatabase[] = [];
+  const extraPools: JobwireDatabase[] = [];
+
+  afterEach(async () => {
+    await Promise.all(extraPools.splice(0).map((pool) => pool.close()));
+    await Promise.all(opened.splice(0).map((database) => database.drop()));
+  });
+
+  const fresh = async (dialect: DialectName): Promise<TestDatabase> => {
+    const database = await createTestDatabase(dialect, { migrate: false });
+    opened.push(database);
+    return database;
+  };
+
+  for (const dialect of DIALECT_NAMES) {
+    describe.skipIf(!isDialectConfigured(dialect))(`on ${dialect}`, () => {
+      it("creates every table on a fresh database and reports the migrations it applied", async () => {
+        const { database } = await fresh(dialect);
+        expect(await migrateToLatest(database.db)).toEqual(["0001-initial"]);
+        for (const table of TABLES) {
+          const { rows } = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(database.db);
+          expect(Number(rows[0]?.n)).toBe(0);
+        }
+        expect(await migrationNames(database)).toEqual(["0001-initial"]);
+      });
+
+      it("does nothing on an up-to-date database", async () => {
+        const { database } = await fresh(dialect);
+        await migrateToLatest(database.db);
+        expect(await migrateToLatest(database.db)).toEqual([]);
+        expect(await migrationNames(database)).toEqual(["0001-initial"]);
+      });
+
+      it("throws an error naming the failed migration and the database's reason", async () => {
+        const { database } = await fresh(dialect);
+        // A table left over from something else collides with the first CREATE TABLE of the migration.
+        await sql`create table jw_executor_group (x integer)`.execute(database.db);
+        await expect(migrateToLatest(database.db)).rejects.toThrow(/database migration failed in migration "0001-initial": .*jw_executor_group/);
+      });
+    });
+  }
+
+  for (const dialect of ["mysql", "postgres"] as const) {
+    describe.skipIf(!isDialectConfigured(dialect))(`on ${dialect} with several admins starting at once`, () => {
+      it("applies each migration exactly once when three pools migrate one fresh database concurrently", async () => {
+        const { url } = await fresh(dialect);
+        const pools = await Promise.all([1, 2, 3].map(() => openDatabase(url)));
+        extraPools.push(...pools);
+        const applied = await Promise.all(pools.map((pool) => migrateToLatest(pool.db)));
+        expect(applied.flat()).toEqual(["0001-initial"]);
+        expect(applied.filter((names) => names.length === 0)).toHaveLength(2);
+        const [first] = pools;
+        if (first === undefined) throw new Error("no pool opened");
+        expect(await migrationNames(first)).toEqual(["0001-initial"]);
+        const { rows } = await sql<{ n: number }>`select count(*) as n from jw_job`.execute(first.db);
+        expect(Number(rows[0]?.n)).toBe(0);
+      });
+    });
+  }
+});

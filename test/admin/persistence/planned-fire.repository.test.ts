@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { claimPlannedFire, getPlannedFire, insertPlannedFires, listPlannedFires, markFireDispatched } from "../../../src/admin/persistence/index.js";
+import { describeEachDatabase } from "../../helpers/databases.js";
+import { seedJob } from "./fixtures.js";
+
+describeEachDatabase("planned-fire repository", (getDb) => {
+  describe("insertPlannedFires()", () => {
+    it("plans PLANNED fires and returns how many were inserted", async () => {
+      const { job } = await seedJob(getDb());
+      const inserted = await insertPlannedFires(
+        getDb(),
+        [
+          { jobId: job.id, scheduledTime: 1_000, triggerType: "SCHEDULE" },
+          { jobId: job.id, scheduledTime: 2_000, triggerType: "MISFIRE", owner: "admin-1", leaseUntil: 5_000 },
+        ],
+        500,
+      );
+      expect(inserted).toBe(2);
+      const fires = await listPlannedFires(getDb(), { jobId: job.id }, 10);
+      expect(fires).toEqual([
+        { id: fires[0]?.id, jobId: job.id, scheduledTime: 1_000, triggerType: "SCHEDULE", state: "PLANNED", owner: "", leaseUntil: 0, createTime: 500, dispatchTime: 0 },
+        { id: fires[1]?.id, jobId: job.id, scheduledTime: 2_000, triggerType: "MISFIRE", state: "PLANNED", owner: "admin-1", leaseUntil: 5_000, createTime: 500, dispatchTime: 0 },
+      ]);
+    });
+
+    it("ignores fires whose (job, instant) is already planned, within a batch and across calls", async () => {
+      const { job } = await seedJob(getDb());
+      const fire = (scheduledTime: number) => ({ jobId: job.id, scheduledTime, triggerType: "SCHEDULE" as const });
+      expect(await insertPlannedFires(getDb(), [fire(1_000), fire(2_000)], 1)).toBe(2);
+      expect(await insertPlannedFires(getDb(), [fire(2_000), fire(3_000), fire(3_000)], 2)).toBe(1);
+      expect(await insertPlannedFires(getDb(), [fire(1_000)], 3)).toBe(0);
+      expect((await listPlannedFires(getDb(), { jobId: job.id }, 10)).map((f) => f.scheduledTime)).toEqual([1_000, 2_000, 3_000]);
+    });
+
+    it("counts correctly when two admins plan the same fires concurrently", async () => {
+      const { job } = await seedJob(getDb());
+      const batch = Array.from({ length: 20 }, (_, i) => ({ jobId: job.id, scheduledTime: 10_000 + i, triggerType: "SCHEDULE" as const }));
+      const [a, b] = await Promise.all([insertPlannedFires(getDb(), batch, 1), insertPlannedFires(getDb(), batch, 1)]);
+      expect((a ?? 0) + (b ?? 0)).toBe(20);
+      expect(await listPlannedFires(getDb(), { jobId: job.id }, 100)).toHaveLength(20);
+    });
+
+    it("inserts more fires than fit in one statement", async () => {
+      const { job } = await seedJob(getDb());
+      const batch = Array.from({ length: 1_234 }, (_, i) => ({ jobId: job.id, scheduledTime: i, triggerType: "SCHEDULE" as const }));
+      expect(await insertPlannedFires(getDb(), batch, 1)).toBe(1_234);
+      expect(await insertPlannedFires(getDb(), [], 1)).toBe(0);
+    });
+  });
+
+  describe("listPlannedFires()", () => {
+    it("filters by state and due time, earliest first, up to the limit", async () => {
+      const { job } = await seedJob(getDb());
+      await insertPlannedFires(getDb(), [3_000, 1_000, 2_000, 9_000].map((scheduledTime) => ({ jobId: job.id, scheduledTime, triggerType: "SCHEDULE" as const })), 1);
+      const [first] = await listPlannedFires(getDb(), { jobId: job.id }, 1);
+      await markFireDispatched(getDb(), first?.id ?? 0, 5);
+      const due = await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED", dueBefore: 3_000 }, 10);
+      expect(due.map((f) => f.scheduledTime)).toEqual([2_000, 3_000]);
+      expect((await listPlannedFires(getDb(), { jobId: job.id, state: "DISPATCHED" }, 10)).map((f) => f.scheduledTime)).toEqual([1_000]);
+    });
+  });
+
+  describe("markFireDispatched()", () => {
+    it("dispatches a fire once", async () => {
+      const { job } = await seedJob(getDb());
+      await insertPlannedFires(getDb(), [{ jobId: job.id, scheduledTime: 1_000, triggerType: "SCHEDULE" }], 1);
+      const [fire] = await listPlannedFires(getDb(), { jobId: job.id }, 1);
+      const id = fire?.id ?? 0;
+      const results = await Promise.all([1, 2, 3].map(() => markFireDispatched(getDb(), id, 7_000)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await getPlannedFire(getDb(), id)).toMatchObject({ state: "DISPATCHED", dispatchTime: 7_000 });
+      expect(await getPlannedFire(getDb(), 987_654)).toBeUndefined();
+    });
+  });
+
+  describe("claimPlannedFire()", () => {
+    it("lets an owner claim an unclaimed fire, renew it, and another take it over only after the lease ran out", async () => {
+      const { job } = await seedJob(getDb());
+      await insertPlannedFires(getDb(), [{ jobId: job.id, scheduledTime: 1_000, triggerType: "SCHEDULE" }], 1);
+      const [fire] = await listPlannedFires(getDb(), { jobId: job.id }, 1);
+      const id = fire?.id ?? 0;
+      expect(await claimPlannedFire(getDb(), id, "admin-a", 2_000, 1_000)).toBe(true);
+      expect(await claimPlannedFire(getDb(), id, "admin-b", 2_500, 1_500)).toBe(false);
+      expect(await claimPlannedFire(getDb(), id, "admin-a", 3_000, 1_900)).toBe(true);
+      expect(await claimPlannedFire(getDb(), id, "admin-b", 4_000, 3_000)).toBe(true);
+      expect(await getPlannedFire(getDb(), id)).toMatchObject({ owner: "admin-b", leaseUntil: 4_000 });
+      await markFireDispatched(getDb(), id, 3_100);
+      expect(await claimPlannedFire(getDb(), id, "admin-b", 5_000, 3_200)).toBe(false);
+    });
+  });
+});
