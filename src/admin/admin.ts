@@ -1,0 +1,110 @@
+import { createContextValues } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { startRpcServer, type RpcServer } from "../shared/net/index.js";
+import { createHealthService } from "../shared/rpc/index.js";
+import { createAuthInterceptor, errorInterceptor } from "./auth/auth-interceptor.js";
+import { ensureInitialAdmin } from "./auth/bootstrap-admin.js";
+import { remoteAddressKey } from "./auth/principal.js";
+import type { AdminContext } from "./context.js";
+import { resolveAdminOptions, type AdminOptions, type ResolvedAdminOptions } from "./options.js";
+import { migrateToLatest, openDatabase, type JobwireDatabase } from "./persistence/index.js";
+import { registerAdminRoutes } from "./rpc/routes.js";
+import { createRouteStrategies } from "./routing/index.js";
+import { ExecutorClients } from "./trigger/executor-clients.js";
+import { TriggerService } from "./trigger/trigger-service.js";
+import { serveConsolePage } from "./console/console-page.js";
+import { createDemoJob, ensureExecutorGroup } from "./provisioning/demo-setup.js";
+
+/** A running admin. */
+export interface Admin {
+  /** Base URL of the one port serving gRPC, gRPC-Web, Connect and the console, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly port: number;
+  readonly options: ResolvedAdminOptions;
+  /**
+   * Returns the access token of the executor group `appName`, creating the group (AUTO) when it does not exist;
+   * with `withDemoJob`, a new group also gets the demo job. For wiring embedded or demo executors in code.
+   */
+  ensureExecutorGroup(appName: string, title: string, withDemoJob?: boolean): Promise<{ accessToken: string; created: boolean }>;
+  /** Stops accepting calls, lets running calls finish (up to `graceMs`), closes executor connections and the database. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts an admin: opens the database and migrates it, creates the first admin user if there is none, and serves
+ * every service on one port. Several admins may share one MySQL or PostgreSQL database.
+ *
+ * @example
+ * const admin = await startAdmin({ databaseUrl: "postgres://jobwire@db/jobwire", port: 8080 });
+ * // … later
+ * await admin.stop();
+ */
+export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
+  const options = resolveAdminOptions(input);
+  const database: JobwireDatabase = await openDatabase(options.databaseUrl);
+  let server: RpcServer | undefined;
+  const executors = new ExecutorClients();
+  try {
+    await migrateToLatest(database.db);
+    const now = (): number => Date.now();
+    await ensureInitialAdmin(database.db, options.initialAdminPassword, options.onInitialAdminPassword, now());
+    const trigger = new TriggerService({
+      db: database.db,
+      executors,
+      strategies: createRouteStrategies(),
+      nodeId: options.nodeId,
+      triggerTimeoutMs: options.triggerTimeoutMs,
+      deadTimeoutMs: options.deadTimeoutMs,
+      now,
+      logger: options.logger,
+    });
+    const context: AdminContext = { db: database.db, options, now, executors, trigger };
+    const shutdown = new AbortController();
+    const health = createHealthService();
+    const handler = connectNodeAdapter({
+      routes: (router) => registerAdminRoutes(router, context, health),
+      interceptors: [errorInterceptor, createAuthInterceptor(database.db, now)],
+      contextValues: (req) => createContextValues().set(remoteAddressKey, req.socket.remoteAddress ?? ""),
+      fallback: (req, res) => serveConsolePage(req, res),
+      shutdownSignal: shutdown.signal,
+      grpc: true,
+      grpcWeb: true,
+      connect: true,
+    });
+    server = await startRpcServer({
+      handler,
+      host: options.host,
+      port: options.port,
+      pingIntervalMs: 15_000,
+      pingTimeoutMs: 10_000,
+    });
+    options.logger.info("admin listening", { url: server.url, node: options.nodeId });
+    const running = server;
+    return {
+      url: running.url,
+      port: running.port,
+      options,
+      async ensureExecutorGroup(appName, title, withDemoJob = false) {
+        const { group, created } = await ensureExecutorGroup(database.db, appName, title, now());
+        if (created && withDemoJob) await createDemoJob(database.db, group.id, now());
+        return { accessToken: group.accessToken, created };
+      },
+      async stop(graceMs = 5_000) {
+        // Health turns NOT_SERVING first so that balancers stop sending calls before the port closes.
+        health.shutdown();
+        const closed = running.close(graceMs);
+        // Long-lived streams (executor callbacks, log tails) would hold the server open until the grace period;
+        // aborting them lets executors reconnect to another admin at once.
+        shutdown.abort();
+        await closed;
+        executors.closeAll();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await server?.close(0);
+    executors.closeAll();
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,18 @@
+import type { Kysely } from "kysely";
+import type { ResolvedAdminOptions } from "./options.js";
+import type { Database } from "./persistence/index.js";
+import type { ExecutorClients } from "./trigger/executor-clients.js";
+import type { TriggerService } from "./trigger/trigger-service.js";
+
+/**
+ * What the services of one admin share. It is built once in `createAdmin()` and passed explicitly: there are
+ * no module-level singletons, so several admins can run in one process (as the cluster tests do).
+ */
+export interface AdminContext {
+  readonly db: Kysely<Database>;
+  readonly options: ResolvedAdminOptions;
+  /** The clock; tests substitute a fake one. */
+  readonly now: () => number;
+  readonly executors: ExecutorClients;
+  readonly trigger: TriggerService;
+}

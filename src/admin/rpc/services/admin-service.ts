@@ -1,0 +1,115 @@
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type {
+  AdminService} from "../../../gen/jobwire/v1/admin_service_pb.js";
+import {
+  CallbackRejectionSchema,
+  CallbackResponseSchema,
+  RegistryRemoveResponseSchema,
+  RegistryResponseSchema,
+  type CallbackRequest,
+  type CallbackResponse,
+  type RunResult,
+} from "../../../gen/jobwire/v1/admin_service_pb.js";
+import { RunState } from "../../../gen/jobwire/v1/run_pb.js";
+import type { AdminContext } from "../../context.js";
+import type { RunState as DomainRunState } from "../../domain/index.js";
+import { InvalidArgumentError, PermissionDeniedError } from "../../errors.js";
+import { isHttpUrl } from "../../jobs/job-validation.js";
+import { completeRun, getRun, removeRegistryEntry, upsertRegistryEntry } from "../../persistence/index.js";
+import { requireExecutor } from "../principal-guards.js";
+
+/** The admin keeps this much of a handler's message (XXL-JOB keeps 15 000 characters too). */
+export const HANDLE_MESSAGE_LIMIT = 15_000;
+const MAX_RESULTS_PER_MESSAGE = 500;
+const FINAL_FROM_EXECUTOR: ReadonlyMap<RunState, DomainRunState> = new Map([
+  [RunState.SUCCEEDED, "SUCCEEDED"],
+  [RunState.FAILED, "FAILED"],
+  [RunState.TIMED_OUT, "TIMED_OUT"],
+  [RunState.KILLED, "KILLED"],
+]);
+
+/** Executor-facing service: registration heartbeats and the result stream. */
+export function createAdminService(app: AdminContext): ServiceImpl<typeof AdminService> {
+  return {
+    async registry(req, ctx) {
+      const executor = requireExecutor(ctx);
+      if (req.appName !== executor.appName) {
+        throw new PermissionDeniedError(`app_name "${req.appName}" does not match the credentials of group "${executor.appName}"`);
+      }
+      if (!isHttpUrl(req.address)) throw new InvalidArgumentError("address", `"${req.address}" is not an http(s) URL such as "http://10.0.0.5:9999"`);
+      if (req.handlerNames.length > 10_000) throw new InvalidArgumentError("handler_names", "must have at most 10 000 entries");
+      await upsertRegistryEntry(
+        app.db,
+        {
+          appName: req.appName,
+          address: req.address.replace(/\/+$/, ""),
+          handlerNames: req.handlerNames,
+          sdkVersion: req.sdkVersion.slice(0, 64),
+          runningRunIds: req.runningRunIds.map(Number),
+          queueDepths: Object.fromEntries(req.queueDepths.map((d) => [String(d.jobId), d.queued])),
+        },
+        app.now(),
+      );
+      return create(RegistryResponseSchema, {
+        beatInterval: durationFromMs(app.options.beatIntervalMs),
+        deadTimeout: durationFromMs(app.options.deadTimeoutMs),
+        serverTime: timestampFromMs(app.now()),
+      });
+    },
+
+    async registryRemove(req, ctx) {
+      const executor = requireExecutor(ctx);
+      if (req.appName !== executor.appName) {
+        throw new PermissionDeniedError(`app_name "${req.appName}" does not match the credentials of group "${executor.appName}"`);
+      }
+      const removed = await removeRegistryEntry(app.db, req.appName, req.address.replace(/\/+$/, ""));
+      return create(RegistryRemoveResponseSchema, { removed });
+    },
+
+    async *callback(requests, ctx) {
+      const executor = requireExecutor(ctx);
+      for await (const batch of requests) {
+        yield await applyBatch(app, executor.groupId, batch, ctx);
+      }
+    },
+  };
+}
+
+/**
+ * Stores a batch of results and answers with the run ids that are now durably final. Each result is applied
+ * with a conditional update (only a PENDING or RUNNING run changes), so a re-sent result changes nothing and is
+ * simply acknowledged again. The ack is produced only after the write has returned.
+ */
+async function applyBatch(app: AdminContext, groupId: number, batch: CallbackRequest, ctx: HandlerContext): Promise<CallbackResponse> {
+  const response = create(CallbackResponseSchema, {});
+  for (const result of batch.results.slice(0, MAX_RESULTS_PER_MESSAGE)) {
+    if (ctx.signal.aborted) break;
+    const outcome = await applyResult(app, groupId, result);
+    if (outcome === "acked") response.ackedRunIds.push(result.runId);
+    else response.rejections.push(create(CallbackRejectionSchema, { runId: result.runId, reason: outcome.reason }));
+  }
+  return response;
+}
+
+async function applyResult(app: AdminContext, groupId: number, result: RunResult): Promise<"acked" | { reason: string }> {
+  const state = FINAL_FROM_EXECUTOR.get(result.state);
+  if (state === undefined) return { reason: `state ${RunState[result.state] ?? result.state} is not a final state an executor may report` };
+  const runId = Number(result.runId);
+  const run = await getRun(app.db, runId);
+  if (run === undefined) return { reason: `run ${runId} does not exist` };
+  // A token authorizes only its own group: results for another group's runs are refused for good.
+  if (run.groupId !== groupId) return { reason: `run ${runId} belongs to another executor group` };
+  await completeRun(app.db, runId, {
+    state,
+    handleMessage: truncate(result.message, HANDLE_MESSAGE_LIMIT),
+    handleTime: app.now(),
+    retryable: !result.nonRetryable,
+  });
+  return "acked";
+}
+
+function truncate(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 3)}...`;
+}

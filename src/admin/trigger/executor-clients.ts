@@ -1,0 +1,42 @@
+import { createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { ExecutorService } from "../../gen/jobwire/v1/executor_service_pb.js";
+import { APP_NAME_HEADER, AUTHORIZATION_HEADER, bearer } from "../../shared/metadata.js";
+
+export type ExecutorClient = Client<typeof ExecutorService>;
+
+/** Credentials of the group whose executor is called; sent on every call (the executor checks them). */
+export interface GroupCredentials {
+  readonly appName: string;
+  readonly accessToken: string;
+}
+
+/**
+ * One gRPC client per executor address, sharing one HTTP/2 connection per address. Clients are cached because
+ * a connection per trigger would cost a TCP and HTTP/2 handshake on the hot path. `close()` aborts every
+ * connection so that the admin can stop without waiting for idle timeouts.
+ */
+export class ExecutorClients {
+  private readonly clients = new Map<string, { client: ExecutorClient; sessions: Http2SessionManager }>();
+
+  get(address: string): ExecutorClient {
+    const cached = this.clients.get(address);
+    if (cached !== undefined) return cached.client;
+    const sessions = new Http2SessionManager(address, { pingIntervalMs: 15_000, pingTimeoutMs: 5_000, idleConnectionTimeoutMs: 60_000 });
+    const client = createClient(ExecutorService, createGrpcTransport({ baseUrl: address, sessionManager: sessions }));
+    // Unbounded growth would leak connections when executors come and go with new addresses (containers).
+    if (this.clients.size >= 1_000) this.closeAll();
+    this.clients.set(address, { client, sessions });
+    return client;
+  }
+
+  /** Call options carrying the group's credentials and a deadline. */
+  static callOptions(credentials: GroupCredentials, timeoutMs: number): { headers: Record<string, string>; timeoutMs: number } {
+    return { headers: { [APP_NAME_HEADER]: credentials.appName, [AUTHORIZATION_HEADER]: bearer(credentials.accessToken) }, timeoutMs };
+  }
+
+  closeAll(): void {
+    for (const { sessions } of this.clients.values()) sessions.abort();
+    this.clients.clear();
+  }
+}

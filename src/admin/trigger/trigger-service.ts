@@ -1,0 +1,173 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Kysely } from "kysely";
+import { BlockStrategy, GlueType } from "../../gen/jobwire/v1/job_pb.js";
+import { RunRequestSchema } from "../../gen/jobwire/v1/executor_service_pb.js";
+import type { ExecutorGroup, Job, RouteStrategy, Run, TriggerReport, TriggerType } from "../domain/index.js";
+import { insertRun, recordTriggerResult, type Database } from "../persistence/index.js";
+import { groupAddresses } from "../registry/live-addresses.js";
+import type { RouteProbe, RouteStrategyImpl } from "../routing/index.js";
+import { toProtoEnum } from "../rpc/convert/enums.js";
+import { toDuration, toTimestamp } from "../rpc/convert/time.js";
+import type { Logger } from "../../shared/logger.js";
+import { ExecutorClients } from "./executor-clients.js";
+import { createExecutorProber } from "./executor-prober.js";
+
+/** Extra time the admin grants past a run's timeout before it stops waiting for the executor. */
+export const TIMEOUT_GRACE_MS = 10_000;
+
+export interface FireRequest {
+  readonly job: Job;
+  readonly group: ExecutorGroup;
+  readonly triggerType: TriggerType;
+  /** The planned instant; the trigger time for manual triggers. */
+  readonly scheduledTime: number;
+  /** Replaces the job's param when set (an empty string is a valid replacement). */
+  readonly param?: string | undefined;
+  /** Addresses to use instead of the group's. */
+  readonly addresses?: readonly string[] | undefined;
+  readonly fireId?: number;
+  readonly originRunId?: number;
+}
+
+export interface TriggerServiceDeps {
+  readonly db: Kysely<Database>;
+  readonly executors: ExecutorClients;
+  readonly strategies: ReadonlyMap<RouteStrategy, RouteStrategyImpl>;
+  readonly nodeId: string;
+  readonly triggerTimeoutMs: number;
+  readonly deadTimeoutMs: number;
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+/** What one dispatch needs besides the run: the fire and the address list routing chose from. */
+interface DispatchPlan {
+  readonly request: FireRequest;
+  readonly addresses: readonly string[];
+  readonly addressType: "AUTO" | "MANUAL";
+  readonly triggerTime: number;
+  readonly startedAt: number;
+}
+
+/**
+ * The trigger pipeline: the run row is written first (so a crash leaves evidence, never a silent loss), then the
+ * address is routed, then the executor's `Run` is called with a deadline, and the outcome is recorded with a
+ * structured trigger report. A trigger that cannot be dispatched becomes a FAILED run, never nothing.
+ */
+export class TriggerService {
+  constructor(private readonly deps: TriggerServiceDeps) {}
+
+  /** Creates the run(s) of one fire and dispatches them; resolves once every trigger result is stored. */
+  async fire(request: FireRequest): Promise<Run[]> {
+    const { db, now } = this.deps;
+    const { job, group } = request;
+    const triggerTime = now();
+    const override = request.addresses !== undefined && request.addresses.length > 0;
+    const addresses = override ? [...(request.addresses ?? [])].sort() : await groupAddresses(db, group, triggerTime, this.deps.deadTimeoutMs);
+    const plan: DispatchPlan = { request, addresses, addressType: override ? "MANUAL" : group.addressType, triggerTime, startedAt: triggerTime };
+    // A broadcast makes one run per address; with no address it still makes one run, which fails visibly.
+    const shardTotal = job.routeStrategy === "SHARDING_BROADCAST" ? Math.max(1, addresses.length) : 1;
+    const runs: Run[] = [];
+    for (let shardIndex = 0; shardIndex < shardTotal; shardIndex++) {
+      runs.push(
+        await insertRun(db, {
+          jobId: job.id,
+          groupId: group.id,
+          fireId: request.fireId ?? 0,
+          triggerType: request.triggerType,
+          scheduledTime: request.scheduledTime,
+          triggerTime,
+          executorAddress: "",
+          handler: job.handler,
+          param: request.param ?? job.param,
+          shardIndex,
+          shardTotal,
+          attempt: 0,
+          retriesLeft: job.retry.count,
+          originRunId: request.originRunId ?? 0,
+        }),
+      );
+    }
+    return Promise.all(runs.map((run) => this.dispatch(run, plan)));
+  }
+
+  private async dispatch(run: Run, plan: DispatchPlan): Promise<Run> {
+    const { job, group } = plan.request;
+    let probes: readonly RouteProbe[] = [];
+    const report = (chosenAddress: string, replyCode: string, replyMessage: string): TriggerReport => ({
+      triggerType: plan.request.triggerType,
+      adminNode: this.deps.nodeId,
+      routeStrategy: job.routeStrategy,
+      addressType: plan.addressType,
+      addresses: plan.addresses,
+      chosenAddress,
+      blockStrategy: job.blockStrategy,
+      timeoutSeconds: job.timeoutSeconds,
+      retriesLeft: run.retriesLeft,
+      probes,
+      replyCode,
+      replyMessage,
+      durationMs: this.deps.now() - plan.startedAt,
+    });
+    const fail = (address: string, code: string, message: string): Promise<Run> =>
+      this.record(run, { triggerState: "FAILED", state: "FAILED", executorAddress: address, report: report(address, code, message), deadlineTime: 0 });
+
+    if (plan.addresses.length === 0) {
+      return fail("", "unavailable", `no executor address: group "${group.appName}" has no live executor and no address override was given`);
+    }
+    const credentials = { appName: group.appName, accessToken: group.accessToken };
+    let address: string | undefined;
+    if (job.routeStrategy === "SHARDING_BROADCAST") {
+      address = plan.addresses[run.shardIndex];
+    } else {
+      const strategy = this.deps.strategies.get(job.routeStrategy);
+      if (strategy === undefined) return fail("", "unimplemented", `route strategy ${job.routeStrategy} is not available`);
+      const prober = createExecutorProber(this.deps.executors, credentials, this.deps.triggerTimeoutMs);
+      const decision = await strategy.route({ jobId: job.id, addresses: plan.addresses, prober });
+      probes = decision.probes;
+      address = decision.addresses[0];
+      if (address === undefined) return fail("", "unavailable", decision.reason ?? `route strategy ${job.routeStrategy} chose no address`);
+    }
+    if (address === undefined) return fail("", "unavailable", `shard ${run.shardIndex} has no address`);
+
+    const runRequest = create(RunRequestSchema, {
+      jobId: BigInt(job.id),
+      runId: BigInt(run.id),
+      handler: job.handler,
+      param: run.param,
+      blockStrategy: toProtoEnum(BlockStrategy, job.blockStrategy),
+      concurrency: job.concurrency,
+      timeout: toDuration(job.timeoutSeconds * 1000),
+      glueType: toProtoEnum(GlueType, job.glueType),
+      glueUpdateTime: toTimestamp(job.glueUpdateTime),
+      glueSource: job.glueType === "BEAN" ? "" : job.glueSource,
+      shardIndex: run.shardIndex,
+      shardTotal: run.shardTotal,
+      scheduledTime: toTimestamp(run.scheduledTime),
+      triggerTime: toTimestamp(plan.triggerTime),
+      attempt: run.attempt,
+    });
+    try {
+      await this.deps.executors.get(address).run(runRequest, ExecutorClients.callOptions(credentials, this.deps.triggerTimeoutMs));
+    } catch (error) {
+      const connectError = ConnectError.from(error);
+      return fail(address, codeName(connectError.code), connectError.rawMessage);
+    }
+    const deadlineTime = job.timeoutSeconds > 0 ? plan.triggerTime + job.timeoutSeconds * 1000 + TIMEOUT_GRACE_MS : 0;
+    return this.record(run, { triggerState: "ACCEPTED", state: "RUNNING", executorAddress: address, report: report(address, "ok", "accepted"), deadlineTime });
+  }
+
+  private async record(run: Run, result: Parameters<typeof recordTriggerResult>[2]): Promise<Run> {
+    const stored = await recordTriggerResult(this.deps.db, run.id, result, this.deps.now());
+    if (result.triggerState === "FAILED") {
+      this.deps.logger.warn("trigger failed", { run: run.id, job: run.jobId, reason: result.report.replyMessage });
+    }
+    return stored ?? run;
+  }
+}
+
+/** gRPC code names as the wire spells them (`not_found`), the form the console and buf curl show. */
+export function codeName(code: Code): string {
+  return Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+}
