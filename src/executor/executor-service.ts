@@ -1,0 +1,82 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { BeatResponseSchema, IdleBeatResponseSchema, KillResponseSchema, RunResponseSchema, type ExecutorService } from "../gen/jobwire/v1/executor_service_pb.js";
+import { SDK_VERSION } from "../shared/version.js";
+import type { HandlerRegistry } from "./handler-registry.js";
+import type { JobQueues } from "./job-queues.js";
+import { streamRunLog } from "./log-stream.js";
+import { toRunSpec, toSafeId } from "./proto-convert.js";
+import { RunRefusal, type RunRefusalKind } from "./run-spec.js";
+
+export interface ExecutorServiceDeps {
+  readonly appName: string;
+  readonly glueEnabled: boolean;
+  readonly logDir: string;
+  readonly handlers: HandlerRegistry;
+  readonly queues: JobQueues;
+}
+
+/** One gRPC status per refusal, so that the admin's trigger report tells exactly why a run was not taken. */
+const REFUSAL_CODES: Readonly<Record<RunRefusalKind, Code>> = {
+  duplicate: Code.AlreadyExists,
+  busy: Code.FailedPrecondition,
+  unsupported: Code.Unimplemented,
+  stopping: Code.Unavailable,
+};
+
+/** The executor's `ExecutorService`: what the admin calls to trigger, kill, probe and tail runs. */
+export function createExecutorService(deps: ExecutorServiceDeps): ServiceImpl<typeof ExecutorService> {
+  return {
+    run(req) {
+      const spec = toRunSpec(req, Date.now());
+      if (spec.glueType !== "BEAN") {
+        if (!deps.glueEnabled) {
+          throw new ConnectError(
+            `GLUE is disabled on executor ${deps.appName}: it refuses ${spec.glueType} scripts from the admin; start it with glueEnabled: true to allow them, or use a BEAN handler`,
+            Code.FailedPrecondition,
+          );
+        }
+        throw new ConnectError(`GLUE type ${spec.glueType} is not supported by this executor version yet; use a BEAN handler`, Code.Unimplemented);
+      }
+      const handler = deps.handlers.get(spec.handlerName);
+      if (handler === undefined) {
+        throw new ConnectError(`handler "${spec.handlerName}" is not registered in executor ${deps.appName}`, Code.NotFound);
+      }
+      try {
+        return create(RunResponseSchema, { queuedAhead: deps.queues.submit(spec, handler) });
+      } catch (error) {
+        if (error instanceof RunRefusal) throw new ConnectError(error.message, REFUSAL_CODES[error.kind]);
+        throw error;
+      }
+    },
+
+    kill(req) {
+      const reason = req.reason.trim() === "" ? "killed by the admin" : `killed by the admin: ${req.reason}`;
+      const target = req.target;
+      let killed: number[];
+      switch (target.case) {
+        case "runId":
+          killed = deps.queues.killRun(toSafeId("run_id", target.value), reason);
+          break;
+        case "jobId":
+          killed = deps.queues.killJob(toSafeId("job_id", target.value), reason);
+          break;
+        default:
+          throw new ConnectError("target: set run_id or job_id", Code.InvalidArgument);
+      }
+      return create(KillResponseSchema, { killedRunIds: killed.map(BigInt) });
+    },
+
+    idleBeat(req) {
+      return create(IdleBeatResponseSchema, deps.queues.jobLoad(toSafeId("job_id", req.jobId)));
+    },
+
+    beat() {
+      return create(BeatResponseSchema, { sdkVersion: SDK_VERSION, runningRunIds: deps.queues.activeRunIds().map(BigInt) });
+    },
+
+    log(req, ctx) {
+      return streamRunLog(req, ctx, { logDir: deps.logDir, isActive: (runId) => deps.queues.isActive(runId) });
+    },
+  };
+}
