@@ -1,0 +1,42 @@
+import { startAdmin, type Admin, type AdminOptions } from "../../admin/index.js";
+import { intSetting, parseFlags, setting } from "../args.js";
+
+export const ADMIN_HELP = `Usage: jobwire admin [options]
+
+Runs an admin: the API (gRPC, gRPC-Web, Connect), gRPC health and reflection, and the console, on one port.
+
+Options (environment variable in brackets):
+  --database-url URL   sqlite:./data/jobwire.db | mysql://… | postgres://…   [JOBWIRE_DATABASE_URL]
+  --host HOST          interface to listen on (default 0.0.0.0)               [JOBWIRE_HOST]
+  --port PORT          port (default 8080)                                    [JOBWIRE_PORT]
+  --node-id ID         name of this admin in a cluster                        [JOBWIRE_NODE_ID]
+  The first start creates the user "admin"; its password is JOBWIRE_ADMIN_PASSWORD or a random one printed once.
+`;
+
+/** Resolves the admin's options from flags and environment variables. */
+export function adminOptionsFromArgs(argv: readonly string[]): AdminOptions {
+  const flags = parseFlags(argv, {
+    "database-url": { type: "string" },
+    host: { type: "string" },
+    port: { type: "string" },
+    "node-id": { type: "string" },
+  });
+  const options: AdminOptions = {};
+  const databaseUrl = setting(flags, "database-url", "JOBWIRE_DATABASE_URL");
+  if (databaseUrl !== undefined) options.databaseUrl = databaseUrl;
+  const host = setting(flags, "host", "JOBWIRE_HOST");
+  if (host !== undefined) options.host = host;
+  const port = intSetting("--port", setting(flags, "port", "JOBWIRE_PORT"));
+  if (port !== undefined) options.port = port;
+  const nodeId = setting(flags, "node-id", "JOBWIRE_NODE_ID");
+  if (nodeId !== undefined) options.nodeId = nodeId;
+  const password = process.env["JOBWIRE_ADMIN_PASSWORD"];
+  if (password !== undefined && password !== "") options.initialAdminPassword = password;
+  return options;
+}
+
+export async function runAdminCommand(argv: readonly string[]): Promise<Admin> {
+  const admin = await startAdmin(adminOptionsFromArgs(argv));
+  process.stderr.write(`jobwire admin listening on ${admin.url}\n`);
+  return admin;
+}

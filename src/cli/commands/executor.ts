@@ -1,0 +1,58 @@
+import { createExecutor, type Executor, type ExecutorOptions } from "../../executor/index.js";
+import { intSetting, parseFlags, setting, UsageError } from "../args.js";
+import { registerDemoHandlers } from "../demo/demo-handlers.js";
+
+export const EXECUTOR_HELP = `Usage: jobwire executor [options]
+
+Runs the demo executor with the sample handlers (demoJobHandler, shardingJobHandler).
+
+Options (environment variable in brackets):
+  --admin URLS         comma-separated admin URLs (default http://127.0.0.1:8080)  [JOBWIRE_ADMIN_ADDRESSES]
+  --app-name NAME      executor group app name (default jobwire-demo)             [JOBWIRE_APP_NAME]
+  --access-token TOKEN the group's access token (required)                        [JOBWIRE_ACCESS_TOKEN]
+  --host HOST          interface to listen on (default 0.0.0.0)                   [JOBWIRE_EXECUTOR_HOST]
+  --port PORT          port (default 9999)                                        [JOBWIRE_EXECUTOR_PORT]
+  --address URL        URL the admin calls, for NAT/containers                    [JOBWIRE_EXECUTOR_ADDRESS]
+  --log-dir DIR        run logs (default ./data/executor-logs)                    [JOBWIRE_LOG_DIR]
+`;
+
+/** Resolves the demo executor's options from flags and environment variables. */
+export function executorOptionsFromArgs(argv: readonly string[]): ExecutorOptions {
+  const flags = parseFlags(argv, {
+    admin: { type: "string" },
+    "app-name": { type: "string" },
+    "access-token": { type: "string" },
+    host: { type: "string" },
+    port: { type: "string" },
+    address: { type: "string" },
+    "log-dir": { type: "string" },
+  });
+  const accessToken = setting(flags, "access-token", "JOBWIRE_ACCESS_TOKEN");
+  if (accessToken === undefined) throw new UsageError("--access-token (or JOBWIRE_ACCESS_TOKEN) is required: the executor group's access token");
+  const options: ExecutorOptions = {
+    adminAddresses: (setting(flags, "admin", "JOBWIRE_ADMIN_ADDRESSES", "http://127.0.0.1:8080") ?? "").split(",").map((a) => a.trim()).filter((a) => a !== ""),
+    appName: setting(flags, "app-name", "JOBWIRE_APP_NAME", "jobwire-demo") ?? "jobwire-demo",
+    accessToken,
+  };
+  const host = setting(flags, "host", "JOBWIRE_EXECUTOR_HOST");
+  if (host !== undefined) options.host = host;
+  const port = intSetting("--port", setting(flags, "port", "JOBWIRE_EXECUTOR_PORT"));
+  if (port !== undefined) options.port = port;
+  const address = setting(flags, "address", "JOBWIRE_EXECUTOR_ADDRESS");
+  if (address !== undefined) options.address = address;
+  const logDir = setting(flags, "log-dir", "JOBWIRE_LOG_DIR");
+  if (logDir !== undefined) options.logDir = logDir;
+  return options;
+}
+
+export async function startDemoExecutor(options: ExecutorOptions): Promise<Executor> {
+  const executor = createExecutor(options);
+  registerDemoHandlers(executor);
+  await executor.start();
+  process.stderr.write(`jobwire demo executor "${options.appName}" serving on ${executor.address}\n`);
+  return executor;
+}
+
+export function runExecutorCommand(argv: readonly string[]): Promise<Executor> {
+  return startDemoExecutor(executorOptionsFromArgs(argv));
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+import { JOBWIRE_VERSION } from "../shared/version.js";
+import { UsageError } from "./args.js";
+import { ADMIN_HELP, runAdminCommand } from "./commands/admin.js";
+import { EXECUTOR_HELP, runExecutorCommand } from "./commands/executor.js";
+import { runStartCommand, START_HELP } from "./commands/start.js";
+
+const HELP = `Usage: jobwire <command> [options]
+
+Commands:
+  admin      run an admin (scheduler, API, console)
+  executor   run the demo executor
+  start      run an admin and the demo executor together (what npm start does)
+  version    print the version
+
+Run "jobwire <command> --help" for a command's options.
+`;
+
+const HELPS: Record<string, string> = { admin: ADMIN_HELP, executor: EXECUTOR_HELP, start: START_HELP };
+
+/** Runs until SIGINT/SIGTERM for the long-running commands, then stops gracefully. */
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(HELPS[command] ?? HELP);
+    return 0;
+  }
+  let stop: () => Promise<void>;
+  switch (command) {
+    case "version":
+      process.stdout.write(`jobwire ${JOBWIRE_VERSION}\n`);
+      return 0;
+    case "admin": {
+      const admin = await runAdminCommand(rest);
+      stop = () => admin.stop();
+      break;
+    }
+    case "executor": {
+      const executor = await runExecutorCommand(rest);
+      stop = () => executor.stop();
+      break;
+    }
+    case "start":
+      stop = await runStartCommand(rest);
+      break;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+  await new Promise<void>((resolve) => {
+    const onSignal = (): void => resolve();
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  });
+  process.stderr.write("stopping…\n");
+  await stop();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`jobwire: ${error.message}\n\n${HELP}`);
+      process.exit(2);
+    }
+    process.stderr.write(`jobwire: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
