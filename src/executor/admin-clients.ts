@@ -2,6 +2,7 @@ import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { AdminService } from "../gen/jobwire/v1/admin_service_pb.js";
 import { createClientAuthInterceptor, type GroupCredentials } from "./auth.js";
+import type { ResolvedTlsOptions } from "./tls-options.js";
 
 export type AdminClient = Client<typeof AdminService>;
 
@@ -28,10 +29,15 @@ export class AdminConnections {
   readonly endpoints: readonly AdminEndpoint[];
   private readonly sessions: Http2SessionManager[] = [];
 
-  constructor(addresses: readonly string[], credentials: GroupCredentials, keepalive: AdminKeepalive = DEFAULT_ADMIN_KEEPALIVE) {
+  /**
+   * `tls` applies to `https://` admins only: its CA (if any) verifies them instead of the system CAs, and its
+   * certificate is presented for mutual TLS.
+   */
+  constructor(addresses: readonly string[], credentials: GroupCredentials, keepalive: AdminKeepalive = DEFAULT_ADMIN_KEEPALIVE, tls?: ResolvedTlsOptions) {
     const auth = createClientAuthInterceptor(credentials);
     this.endpoints = addresses.map((url) => {
-      const sessions = new Http2SessionManager(url, { pingIntervalMs: keepalive.pingIntervalMs, pingTimeoutMs: keepalive.pingTimeoutMs });
+      const secure = tls !== undefined && url.startsWith("https:") ? { cert: tls.cert, key: tls.key, ...(tls.ca === undefined ? {} : { ca: tls.ca }) } : {};
+      const sessions = new Http2SessionManager(url, { pingIntervalMs: keepalive.pingIntervalMs, pingTimeoutMs: keepalive.pingTimeoutMs }, secure);
       this.sessions.push(sessions);
       const transport = createGrpcTransport({ baseUrl: url, sessionManager: sessions, interceptors: [auth] });
       return { url, client: createClient(AdminService, transport) };

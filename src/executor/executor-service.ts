@@ -2,17 +2,19 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { BeatResponseSchema, IdleBeatResponseSchema, KillResponseSchema, RunResponseSchema, type ExecutorService } from "../gen/jobwire/v1/executor_service_pb.js";
 import { SDK_VERSION } from "../shared/version.js";
+import type { GlueHandlers } from "./glue-handlers.js";
 import type { HandlerRegistry } from "./handler-registry.js";
 import type { JobQueues } from "./job-queues.js";
 import { streamRunLog } from "./log-stream.js";
 import { toRunSpec, toSafeId } from "./proto-convert.js";
-import { RunRefusal, type RunRefusalKind } from "./run-spec.js";
+import { RunRefusal, type RegisteredHandler, type RunRefusalKind, type RunSpec } from "./run-spec.js";
 
 export interface ExecutorServiceDeps {
   readonly appName: string;
   readonly glueEnabled: boolean;
   readonly logDir: string;
   readonly handlers: HandlerRegistry;
+  readonly glue: GlueHandlers;
   readonly queues: JobQueues;
 }
 
@@ -20,7 +22,6 @@ export interface ExecutorServiceDeps {
 const REFUSAL_CODES: Readonly<Record<RunRefusalKind, Code>> = {
   duplicate: Code.AlreadyExists,
   busy: Code.FailedPrecondition,
-  unsupported: Code.Unimplemented,
   stopping: Code.Unavailable,
 };
 
@@ -29,19 +30,7 @@ export function createExecutorService(deps: ExecutorServiceDeps): ServiceImpl<ty
   return {
     run(req) {
       const spec = toRunSpec(req, Date.now());
-      if (spec.glueType !== "BEAN") {
-        if (!deps.glueEnabled) {
-          throw new ConnectError(
-            `GLUE is disabled on executor ${deps.appName}: it refuses ${spec.glueType} scripts from the admin; start it with glueEnabled: true to allow them, or use a BEAN handler`,
-            Code.FailedPrecondition,
-          );
-        }
-        throw new ConnectError(`GLUE type ${spec.glueType} is not supported by this executor version yet; use a BEAN handler`, Code.Unimplemented);
-      }
-      const handler = deps.handlers.get(spec.handlerName);
-      if (handler === undefined) {
-        throw new ConnectError(`handler "${spec.handlerName}" is not registered in executor ${deps.appName}`, Code.NotFound);
-      }
+      const handler = resolveHandler(spec, deps);
       try {
         return create(RunResponseSchema, { queuedAhead: deps.queues.submit(spec, handler) });
       } catch (error) {
@@ -79,4 +68,23 @@ export function createExecutorService(deps: ExecutorServiceDeps): ServiceImpl<ty
       return streamRunLog(req, ctx, { logDir: deps.logDir, isActive: (runId) => deps.queues.isActive(runId) });
     },
   };
+}
+
+/** The handler of a run: a registered one for BEAN, a script handler for GLUE types (when GLUE is enabled). */
+function resolveHandler(spec: RunSpec, deps: ExecutorServiceDeps): RegisteredHandler {
+  const type = spec.glueType;
+  if (type === "BEAN") {
+    const handler = deps.handlers.get(spec.handlerName);
+    if (handler === undefined) throw new ConnectError(`handler "${spec.handlerName}" is not registered in executor ${deps.appName}`, Code.NotFound);
+    return handler;
+  }
+  // Checked before anything else about the script: a disabled executor says so whatever the request holds.
+  if (!deps.glueEnabled) {
+    throw new ConnectError(
+      `GLUE is disabled on executor ${deps.appName}: it refuses ${type} scripts from the admin; start it with glueEnabled: true to allow them, or use a BEAN handler`,
+      Code.FailedPrecondition,
+    );
+  }
+  if (spec.glueSource.trim() === "") throw new ConnectError(`glue_source: required for GLUE type ${type}: the script to run`, Code.InvalidArgument);
+  return deps.glue.handlerFor(spec, type);
 }

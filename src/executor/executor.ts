@@ -10,29 +10,68 @@ import { JobQueues } from "./job-queues.js";
 import { startLogRetention } from "./log-retention.js";
 import { advertisedAddress, resolveExecutorOptions, type ExecutorOptions, type ResolvedExecutorOptions } from "./options.js";
 import { Registrar } from "./registration.js";
+import { GlueHandlers } from "./glue-handlers.js";
+import type { ScriptGlueType } from "./glue-interpreters.js";
 import { ResultReporter, type ResultReporterOptions } from "./result-reporter.js";
+import { ResultSpool } from "./result-spool.js";
+import { startTlsRpcServer } from "./tls-server.js";
 import type { ExecutorState, JobHandler, JobHandlerHooks } from "./types.js";
 
-/** An embedded executor: register handlers, then `start()`; `stop()` before the process exits. */
+/**
+ * An embedded executor: register handlers, then `start()`; `stop()` before the process exits.
+ *
+ * @example
+ * ```ts
+ * const executor = createExecutor({ adminAddresses: ["http://127.0.0.1:8080"], appName: "orders", accessToken });
+ * executor.register("syncOrders", async (ctx) => `synced ${await syncOrders(ctx.param, ctx.signal)} orders`);
+ * await executor.start();
+ * process.once("SIGTERM", () => void executor.stop());
+ * ```
+ */
 export interface Executor {
-  /** INITIALIZED → RUNNING → STOPPING → STOPPED. */
+  /**
+   * INITIALIZED → RUNNING → STOPPING → STOPPED.
+   * @example `if (executor.state === "RUNNING") await executor.stop();`
+   */
   readonly state: ExecutorState;
-  /** The bound port once started (useful with `port: 0`); the configured one before. */
+  /**
+   * The bound port once started (useful with `port: 0`); the configured one before.
+   * @example `await executor.start(); console.log(`serving on ${executor.port}`);`
+   */
   readonly port: number;
-  /** The URL registered with the admin, e.g. `http://10.0.0.5:9999`. */
+  /**
+   * The URL registered with the admin, e.g. `http://10.0.0.5:9999` (`https://` with TLS).
+   * @example `console.log(`the admin reaches this executor at ${executor.address}`);`
+   */
   readonly address: string;
-  /** Results not yet acknowledged by an admin. */
+  /**
+   * Results not yet acknowledged by an admin (in memory and, after a short delay, in the disk spool).
+   * @example `if (executor.pendingResults > 0) console.warn("the admin has not confirmed every result yet");`
+   */
   readonly pendingResults: number;
   /**
-   * Registers a handler under a name that jobs reference. Allowed before and after `start()` (the next beat
-   * announces it); a name can be registered once.
+   * Registers a handler under a name that jobs reference, with optional `init`/`destroy` hooks run once per job
+   * queue. Allowed before and after `start()` (the next beat announces it); a name can be registered once.
+   * @example
+   * ```ts
+   * executor.register("cleanup", async (ctx) => { ctx.log("cleaning"); return "clean"; }, {
+   *   init: () => connectDatabase(),
+   *   destroy: () => disconnectDatabase(),
+   * });
+   * ```
    */
   register(name: string, handler: JobHandler, hooks?: JobHandlerHooks): void;
-  /** Binds the server, opens the result stream and registers with the admin. Resolves even if no admin answers. */
+  /**
+   * Loads the results spooled by a previous run, binds the server, opens the result stream and registers with
+   * the admin. Resolves even if no admin answers (it keeps trying); rejects if the port cannot be bound.
+   * @example `await executor.start();`
+   */
   start(): Promise<void>;
   /**
    * Graceful stop: deregisters, stops accepting runs (queued ones are reported KILLED), waits up to
-   * `shutdownGraceMs` for running handlers, aborts the rest, flushes the results and closes the server.
+   * `shutdownGraceMs` for running handlers, aborts the rest (killing script process trees), flushes the results,
+   * spools what no admin acknowledged and closes the server.
+   * @example `process.once("SIGTERM", () => void executor.stop().then(() => process.exit(0)));`
    */
   stop(): Promise<void>;
 }
@@ -43,14 +82,36 @@ export interface ExecutorInternals {
   readonly abortGraceMs?: number;
   readonly flushTimeoutMs?: number;
   readonly adminKeepalive?: AdminKeepalive;
-  readonly reporter?: Omit<ResultReporterOptions, "logger">;
+  readonly reporter?: Omit<ResultReporterOptions, "logger" | "spool" | "store">;
+  /** After SIGTERM, how long a GLUE script's process tree has before SIGKILL. */
+  readonly glueKillGraceMs?: number;
+  /** Interpreters to use instead of the PATH lookup, per script type. */
+  readonly glueInterpreters?: Partial<Record<ScriptGlueType, string>>;
 }
 
 const DEFAULT_FLUSH_TIMEOUT_MS = 5_000;
+const DEFAULT_GLUE_KILL_GRACE_MS = 3_000;
 const SERVER_PING_INTERVAL_MS = 10_000;
 const SERVER_PING_TIMEOUT_MS = 5_000;
 
-/** Creates an executor. Options are validated at once; a bad one throws an Error naming it. */
+/**
+ * Creates an executor. Options are validated at once; a bad one throws an Error naming it and saying what to
+ * use instead. Nothing is started until `start()`.
+ *
+ * @example
+ * ```ts
+ * import { createExecutor } from "jobwire/executor";
+ *
+ * const executor = createExecutor({
+ *   adminAddresses: ["http://admin-1:8080", "http://admin-2:8080"],
+ *   appName: "orders",
+ *   accessToken: process.env.JOBWIRE_ACCESS_TOKEN ?? "",
+ *   logDir: "/var/log/jobwire",
+ * });
+ * executor.register("demoJobHandler", (ctx) => `hello ${ctx.param}`);
+ * await executor.start();
+ * ```
+ */
 export function createExecutor(options: ExecutorOptions): Executor {
   return createExecutorWithInternals(options, {});
 }
@@ -65,6 +126,7 @@ class EmbeddedExecutor implements Executor {
   private readonly handlers = new HandlerRegistry();
   private readonly connections: AdminConnections;
   private readonly reporter: ResultReporter;
+  private readonly glue: GlueHandlers;
   private readonly queues: JobQueues;
   private readonly registrar: Registrar;
   private server: RpcServer | undefined;
@@ -78,8 +140,13 @@ class EmbeddedExecutor implements Executor {
     private readonly internals: ExecutorInternals,
   ) {
     const { logger } = options;
-    this.connections = new AdminConnections(options.adminAddresses, options, internals.adminKeepalive ?? DEFAULT_ADMIN_KEEPALIVE);
-    this.reporter = new ResultReporter(this.connections.endpoints, { ...internals.reporter, logger });
+    this.connections = new AdminConnections(options.adminAddresses, options, internals.adminKeepalive ?? DEFAULT_ADMIN_KEEPALIVE, options.tls);
+    this.reporter = new ResultReporter(this.connections.endpoints, { ...internals.reporter, logger, spool: new ResultSpool(options.logDir, logger) });
+    this.glue = new GlueHandlers({
+      logDir: options.logDir,
+      killGraceMs: internals.glueKillGraceMs ?? DEFAULT_GLUE_KILL_GRACE_MS,
+      ...(internals.glueInterpreters === undefined ? {} : { interpreters: internals.glueInterpreters }),
+    });
     this.queues = new JobQueues({
       logDir: options.logDir,
       logger,
@@ -131,12 +198,13 @@ class EmbeddedExecutor implements Executor {
     try {
       await mkdir(options.logDir, { recursive: true });
       this.stopRetention = startLogRetention(options.logDir, options.logRetentionDays, options.logger);
-      // Results can only exist once the server takes runs, but the stream is opened first so the first result
-      // does not wait for a connection.
-      this.reporter.start();
-      this.server = await startRpcServer({
+      // The spool is loaded before the server takes runs, so that the duplicate guard already knows the runs
+      // whose results a previous process left unacknowledged. The stream is opened first, too, so the first
+      // result does not wait for a connection.
+      await this.reporter.start();
+      const serverOptions = {
         handler: connectNodeAdapter({
-          routes: (router) => router.service(ExecutorService, createExecutorService({ ...options, handlers: this.handlers, queues: this.queues })),
+          routes: (router) => router.service(ExecutorService, createExecutorService({ ...options, handlers: this.handlers, glue: this.glue, queues: this.queues })),
           interceptors: [createServerAuthInterceptor(options)],
           grpc: true,
           grpcWeb: true,
@@ -146,7 +214,8 @@ class EmbeddedExecutor implements Executor {
         port: options.port,
         pingIntervalMs: SERVER_PING_INTERVAL_MS,
         pingTimeoutMs: SERVER_PING_TIMEOUT_MS,
-      });
+      };
+      this.server = options.tls === undefined ? await startRpcServer(serverOptions) : await startTlsRpcServer({ ...serverOptions, tls: options.tls });
     } catch (error) {
       await this.release();
       this.current = "STOPPED";
@@ -176,7 +245,7 @@ class EmbeddedExecutor implements Executor {
     await this.registrar.deregister();
     await this.queues.close(this.options.shutdownGraceMs, `executor ${appName} is shutting down`);
     const flushed = await this.reporter.flush(this.internals.flushTimeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS);
-    if (!flushed) logger.warn("stopping with unacknowledged results", { pending: this.reporter.pendingCount });
+    if (!flushed) logger.warn("stopping with unacknowledged results; they are spooled for the next start", { pending: this.reporter.pendingCount });
     await this.release();
     this.current = "STOPPED";
     logger.info("executor stopped", { appName, address: this.address });

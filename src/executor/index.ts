@@ -12,4 +12,7 @@ export type { Executor } from "./executor.js";
 export { JobFailure, NonRetryableJobFailure } from "./errors.js";
 export { resolveExecutorOptions } from "./options.js";
 export type { ExecutorOptions, ResolvedExecutorOptions } from "./options.js";
+export { runProcess } from "./run-process.js";
+export type { ProcessOutcome, RunProcessOptions } from "./run-process.js";
+export type { ExecutorTlsOptions, ResolvedTlsOptions } from "./tls-options.js";
 export type { BlockStrategy, ExecutorState, GlueType, JobHandler, JobHandlerHooks, RunContext, RunOutcomeState } from "./types.js";

@@ -19,9 +19,9 @@ export interface JobQueueDeps {
 /**
  * The runs of one job on this executor (XXL-JOB's JobThread): a FIFO of waiting runs and the set of running ones.
  * The block strategy of each new run decides how it enters (see `accept`); `slots` bounds how many run at once,
- * which is 1 for SERIAL and will be the requested concurrency for CONCURRENT. A handler's `init` runs once before
- * its first run in the queue's lifetime and its `destroy` when the queue ends (idle, executor stop) or when a run
- * for another handler takes over the job.
+ * which is the requested concurrency under CONCURRENT and 1 otherwise. A handler's `init` runs once before its
+ * first run in the queue's lifetime and its `destroy` when the queue ends (idle, executor stop) or when a run for
+ * another handler (or another GLUE version) takes over the job.
  */
 export class JobQueue {
   private readonly waiting: RunExecution[] = [];
@@ -30,7 +30,8 @@ export class JobQueue {
   private readonly lingering = new Set<Promise<void>>();
   /** Runs whose result is not reported yet (including dropped ones), so that `close` can wait for them. */
   private readonly unreported = new Set<Promise<void>>();
-  private readonly slots = 1;
+  /** Set by each accepted run: the job's latest settings win, as the admin sends them with every run. */
+  private slots = 1;
   private current: { handler: RegisteredHandler; ready: Promise<void> } | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private closing = false;
@@ -68,6 +69,7 @@ export class JobQueue {
     const strategy = run.spec.blockStrategy;
     switch (strategy) {
       case "SERIAL":
+      case "CONCURRENT":
         break;
       case "DISCARD_LATER":
         if (this.busy) {
@@ -75,14 +77,28 @@ export class JobQueue {
         }
         break;
       case "COVER_EARLY":
-      case "CONCURRENT":
-        throw new RunRefusal("unsupported", `block strategy ${strategy} is not supported by this executor version yet; use SERIAL or DISCARD_LATER`);
+        this.cover(run.runId);
+        break;
     }
+    this.slots = strategy === "CONCURRENT" ? run.spec.concurrency : 1;
     const ahead = this.running.size + this.waiting.length;
     this.waiting.push(run);
     this.cancelIdleTimer();
     this.pump();
     return ahead;
+  }
+
+  /**
+   * COVER_EARLY: the new run replaces everything the job has here. Waiting runs are reported KILLED without
+   * executing, running ones are aborted (their handlers see `ctx.signal` fire) and reported KILLED at once. An
+   * aborted handler that has not let go yet still holds its slot for the abort grace, so a handler that honours
+   * its signal is never overlapped by its successor.
+   */
+  private cover(byRunId: number): void {
+    if (!this.busy) return;
+    const reason = `covered by run ${byRunId} (block strategy COVER_EARLY)`;
+    for (const dropped of this.waiting.splice(0)) this.track(this.finishUnstarted(dropped, `not executed: ${reason}`));
+    for (const running of this.running.values()) running.abort("KILLED", `killed: ${reason}`);
   }
 
   /** Kills one run: aborts it if running, drops it if waiting. Returns false if the run is not here (any more). */

@@ -32,6 +32,9 @@ const GLUE_TYPES: ReadonlyMap<ProtoGlueType, GlueType> = new Map([
   [ProtoGlueType.POWERSHELL, "POWERSHELL"],
 ]);
 
+/** Upper bound of CONCURRENT parallelism, so that a typo in a job cannot start thousands of handlers at once. */
+export const MAX_CONCURRENCY = 1_000;
+
 const RUN_STATES: Readonly<Record<RunOutcomeState, RunState>> = {
   SUCCEEDED: RunState.SUCCEEDED,
   FAILED: RunState.FAILED,
@@ -44,12 +47,17 @@ export function toRunSpec(req: RunRequest, now: number): RunSpec {
   const blockStrategy = BLOCK_STRATEGIES.get(req.blockStrategy);
   if (blockStrategy === undefined) throw invalid("block_strategy", `${req.blockStrategy} is not a block strategy this executor knows`);
   const glueType = GLUE_TYPES.get(req.glueType);
-  if (glueType === undefined) throw invalid("glue_type", `${req.glueType} is not a GLUE type this executor knows`);
+  if (glueType === undefined) {
+    throw invalid("glue_type", `${req.glueType} is not a GLUE type this executor knows; it runs BEAN handlers and SHELL, PYTHON, NODEJS, PHP and POWERSHELL scripts (Java-only types such as Groovy do not exist here)`);
+  }
   if (req.shardTotal < 0 || req.shardIndex < 0 || (req.shardTotal > 0 && req.shardIndex >= req.shardTotal)) {
     throw invalid("shard_index", `shard ${req.shardIndex} of ${req.shardTotal} is out of range`);
   }
   const timeoutMs = req.timeout === undefined ? 0 : durationMs(req.timeout);
   if (timeoutMs < 0) throw invalid("timeout", "must not be negative");
+  if (req.concurrency < 0 || req.concurrency > MAX_CONCURRENCY) {
+    throw invalid("concurrency", `${req.concurrency} must be from 1 to ${MAX_CONCURRENCY} (0 means 1)`);
+  }
   return {
     jobId: toSafeId("job_id", req.jobId),
     runId: toSafeId("run_id", req.runId),
@@ -59,6 +67,8 @@ export function toRunSpec(req: RunRequest, now: number): RunSpec {
     concurrency: Math.max(1, req.concurrency),
     timeoutMs,
     glueType,
+    glueSource: glueType === "BEAN" ? "" : req.glueSource,
+    glueUpdateTime: req.glueUpdateTime === undefined ? 0 : timestampMs(req.glueUpdateTime),
     shardIndex: req.shardIndex,
     shardTotal: Math.max(1, req.shardTotal),
     attempt: Math.max(0, req.attempt),

@@ -4,17 +4,23 @@ import { CallbackRequestSchema, type CallbackRequest, type CallbackResponse } fr
 import type { Logger } from "../shared/logger.js";
 import type { AdminEndpoint } from "./admin-clients.js";
 import { AsyncQueue } from "./async-queue.js";
+import { reconnectDelay } from "./backoff.js";
 import { toRunResultMessage } from "./proto-convert.js";
 import type { RunResultRecord } from "./run-result.js";
 import { MemoryResultStore, type ResultStore } from "./result-store.js";
+import type { ResultSpool } from "./result-spool.js";
 
 export interface ResultReporterOptions {
   readonly logger: Logger;
-  /** Where unacknowledged results wait. */
+  /** Where unacknowledged results wait in memory. */
   readonly store?: ResultStore;
+  /** The disk spool; without it results survive admin outages but not an executor restart. */
+  readonly spool?: ResultSpool;
+  /** A result unacknowledged for this long is written to the spool. */
+  readonly spoolAfterMs?: number;
   /** Most results per Callback message (the contract allows 500). */
   readonly batchSize?: number;
-  /** First reconnect delay; it doubles per failed attempt up to `maxBackoffMs`. */
+  /** First reconnect delay; it doubles per failed attempt up to `maxBackoffMs`, with jitter. */
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
   /** A result sent this long ago without an ack is sent again on the same stream. */
@@ -23,26 +29,36 @@ export interface ResultReporterOptions {
 
 /** A stream that stayed open this long is considered healthy: its end resets the backoff. */
 const HEALTHY_STREAM_MS = 10_000;
+const DEFAULT_SPOOL_AFTER_MS = 1_000;
 
 /**
  * Reports run results over ONE long-lived `AdminService.Callback` bidi stream. Results wait in a store until the
  * admin names their run id in `acked_run_ids` (durably stored) or `rejections` (refused for good); nothing else
- * removes them. When the stream fails, it reconnects with exponential backoff, moving along the admin list,
- * and re-sends every unacknowledged result on the new stream: the admin applies results idempotently, so
+ * removes them. When the stream fails, it reconnects with jittered exponential backoff, moving along the admin
+ * list, and re-sends every unacknowledged result on the new stream: the admin applies results idempotently, so
  * sending one twice is harmless while losing one is not.
+ *
+ * A result still unacknowledged after `spoolAfterMs` (no admin reachable, or one that does not answer) is
+ * written to the disk spool, and so is everything pending at `stop()`; `start()` loads the spool back. While
+ * admins answer promptly, results never touch the disk.
  */
 export class ResultReporter {
   private readonly store: ResultStore;
   private readonly batchSize: number;
   private stream: { outbox: AsyncQueue<CallbackRequest>; abort: AbortController } | undefined;
+  /** Results to send on the current stream, in report order. */
+  private unsent = new Set<number>();
   /** When each result was last sent on the current stream; cleared with every new stream. */
   private readonly sentAt = new Map<number, number>();
+  /** When each result not yet on disk was reported, for the spool delay. */
+  private readonly reportedAt = new Map<number, number>();
   private readonly drainWaiters = new Set<() => void>();
   private sendScheduled = false;
   private stopped = false;
   private loop: Promise<void> | undefined;
-  private resendTimer: NodeJS.Timeout | undefined;
+  private timers: NodeJS.Timeout[] = [];
   private wake: (() => void) | undefined;
+  private spoolFailures = 0;
 
   constructor(
     private readonly endpoints: readonly AdminEndpoint[],
@@ -62,18 +78,26 @@ export class ResultReporter {
     return this.store.has(runId);
   }
 
-  /** Opens the stream (in the background; it keeps reconnecting until `stop()`). */
-  start(): void {
+  /** Loads the spooled results of a previous run, then opens the stream (in the background, until `stop()`). */
+  async start(): Promise<void> {
     if (this.loop !== undefined || this.stopped) return;
+    const spooled = (await this.options.spool?.load()) ?? [];
+    for (const record of spooled) this.store.add(record);
+    if (spooled.length > 0) this.options.logger.info("replaying results spooled while no admin was reachable", { results: spooled.length });
     const resendAfterMs = this.options.resendAfterMs ?? 30_000;
-    this.resendTimer = setInterval(() => this.resendStale(resendAfterMs), Math.max(50, resendAfterMs / 2));
-    this.resendTimer.unref();
+    this.every(Math.max(50, resendAfterMs / 2), () => this.resendStale(resendAfterMs));
+    if (this.options.spool !== undefined) {
+      const spoolAfterMs = this.options.spoolAfterMs ?? DEFAULT_SPOOL_AFTER_MS;
+      this.every(Math.max(10, spoolAfterMs / 2), () => void this.spoolOlderThan(spoolAfterMs));
+    }
     this.loop = this.runLoop();
   }
 
   /** Queues a result; it is sent with others of the same event-loop turn in one message. */
   report(record: RunResultRecord): void {
     this.store.add(record);
+    this.reportedAt.set(record.runId, Date.now());
+    this.unsent.add(record.runId);
     this.scheduleSend();
   }
 
@@ -95,26 +119,39 @@ export class ResultReporter {
     }
   }
 
+  /** Writes every pending result that is not on disk yet to the spool; returns how many it wrote. */
+  async spoolPending(): Promise<number> {
+    return this.spoolOlderThan(-1);
+  }
+
   /**
    * Closes the stream: half-closes it so the admin can answer what is in flight, then aborts it after
-   * `closeTimeoutMs`. Results still unacknowledged stay in the store (and are lost with a memory store).
+   * `closeTimeoutMs`. Results still unacknowledged are spooled (or, without a spool, lost with the process).
    */
   async stop(closeTimeoutMs = 1_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearInterval(this.resendTimer);
+    for (const timer of this.timers) clearInterval(timer);
     this.wake?.();
     const stream = this.stream;
     stream?.outbox.end();
-    const loop = this.loop ?? Promise.resolve();
     const timer = setTimeout(() => stream?.abort.abort(), closeTimeoutMs);
-    await loop;
+    await (this.loop ?? Promise.resolve());
     clearTimeout(timer);
-    if (this.store.size > 0) {
-      this.options.logger.error("results were never acknowledged by an admin and are dropped; the admin will mark these runs lost", {
-        runIds: this.store.all().map((record) => record.runId),
-      });
+    const { spool, logger } = this.options;
+    if (spool !== undefined) {
+      await this.spoolPending();
+      await spool.idle();
+      if (this.store.size > 0) logger.warn("results not acknowledged by any admin are spooled and replayed at the next start", { results: this.store.size, spool: spool.directory });
+    } else if (this.store.size > 0) {
+      logger.error("results were never acknowledged by an admin and are dropped; the admin will mark these runs lost", { runIds: this.store.all().map((record) => record.runId) });
     }
+  }
+
+  private every(ms: number, task: () => void): void {
+    const timer = setInterval(task, ms);
+    timer.unref();
+    this.timers.push(timer);
   }
 
   private async runLoop(): Promise<void> {
@@ -142,7 +179,7 @@ export class ResultReporter {
         failures += 1;
         index += 1;
       }
-      await this.sleep(this.backoff(failures));
+      await this.sleep(reconnectDelay(failures, this.options.initialBackoffMs ?? 200, this.options.maxBackoffMs ?? 10_000));
     }
   }
 
@@ -152,6 +189,7 @@ export class ResultReporter {
     const abort = new AbortController();
     this.stream = { outbox, abort };
     this.sentAt.clear();
+    this.unsent = new Set(this.store.all().map((record) => record.runId));
     let answered = false;
     try {
       const responses = endpoint.client.callback(outbox, { signal: abort.signal });
@@ -175,7 +213,12 @@ export class ResultReporter {
       this.options.logger.warn("the admin refused a run result for good", { runId: Number(rejection.runId), reason: rejection.reason });
     }
     this.store.delete(done);
-    for (const runId of done) this.sentAt.delete(runId);
+    for (const runId of done) {
+      this.sentAt.delete(runId);
+      this.unsent.delete(runId);
+      this.reportedAt.delete(runId);
+    }
+    this.options.spool?.forget(done);
     if (this.store.size === 0) for (const waiter of [...this.drainWaiters]) waiter();
   }
 
@@ -191,14 +234,28 @@ export class ResultReporter {
   /** Sends, in batches, every stored result not yet sent on the current stream. */
   private sendUnsent(): void {
     const stream = this.stream;
-    if (stream === undefined || stream.outbox.isEnded) return;
-    const unsent = this.store.all().filter((record) => !this.sentAt.has(record.runId));
+    if (stream === undefined || stream.outbox.isEnded || this.unsent.size === 0) return;
     const now = Date.now();
-    for (let start = 0; start < unsent.length; start += this.batchSize) {
-      const batch = unsent.slice(start, start + this.batchSize);
-      if (!stream.outbox.push(create(CallbackRequestSchema, { results: batch.map(toRunResultMessage) }))) return;
-      for (const record of batch) this.sentAt.set(record.runId, now);
+    let batch: RunResultRecord[] = [];
+    const push = (): boolean => {
+      if (!stream.outbox.push(create(CallbackRequestSchema, { results: batch.map(toRunResultMessage) }))) return false;
+      for (const record of batch) {
+        this.sentAt.set(record.runId, now);
+        this.unsent.delete(record.runId);
+      }
+      batch = [];
+      return true;
+    };
+    for (const runId of this.unsent) {
+      const record = this.store.get(runId);
+      if (record === undefined) {
+        this.unsent.delete(runId);
+        continue;
+      }
+      batch.push(record);
+      if (batch.length === this.batchSize && !push()) return;
     }
+    if (batch.length > 0) push();
   }
 
   private resendStale(resendAfterMs: number): void {
@@ -207,17 +264,39 @@ export class ResultReporter {
     for (const [runId, sentAt] of this.sentAt) {
       if (sentAt > cutoff) continue;
       this.sentAt.delete(runId);
+      this.unsent.add(runId);
       stale = true;
     }
     if (stale) this.sendUnsent();
   }
 
-  private backoff(failures: number): number {
-    const initial = this.options.initialBackoffMs ?? 200;
-    const max = this.options.maxBackoffMs ?? 10_000;
-    const ceiling = Math.min(max, initial * 2 ** Math.min(failures, 20));
-    // Half fixed, half random, so that executors restarted together do not reconnect in lockstep.
-    return ceiling / 2 + Math.random() * (ceiling / 2);
+  /**
+   * Writes results reported before `now - ageMs` and not on disk yet to the spool, as one batch; returns how
+   * many it wrote. A failed write is logged, never thrown: the results stay in memory and are still sent.
+   */
+  private async spoolOlderThan(ageMs: number): Promise<number> {
+    const spool = this.options.spool;
+    if (spool === undefined) return 0;
+    const cutoff = Date.now() - ageMs;
+    const due: RunResultRecord[] = [];
+    for (const [runId, reportedAt] of this.reportedAt) {
+      if (reportedAt > cutoff) continue;
+      const record = this.store.get(runId);
+      if (record !== undefined && !spool.isSpooled(runId)) due.push(record);
+    }
+    if (due.length === 0) return 0;
+    for (const record of due) this.reportedAt.delete(record.runId);
+    try {
+      await spool.write(due);
+      this.spoolFailures = 0;
+      return due.length;
+    } catch (error) {
+      // Still in memory and still sent; the next tick tries to write them again.
+      for (const record of due) if (this.store.has(record.runId)) this.reportedAt.set(record.runId, 0);
+      if (this.spoolFailures % 10 === 0) this.options.logger.error("cannot write results to the spool; they are kept in memory only", { spool: spool.directory, error });
+      this.spoolFailures += 1;
+      return 0;
+    }
   }
 
   private sleep(ms: number): Promise<void> {

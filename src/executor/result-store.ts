@@ -1,9 +1,9 @@
 import type { RunResultRecord } from "./run-result.js";
 
 /**
- * Where results wait for an admin's ack. The reporter only talks to this interface, so the disk spool of a
- * later version (`<logDir>/callback-spool/`, replayed across restarts) can replace the memory store without
- * touching the stream logic. Records are plain JSON-safe data for that reason.
+ * Where results wait for an admin's ack, in memory. Every pending result is here, including those also written
+ * to the disk spool (`result-spool.ts`), which adds durability but is never read while the executor runs.
+ * Records are plain JSON-safe data so that the spool can write them as they are.
  */
 export interface ResultStore {
   readonly size: number;
@@ -12,11 +12,12 @@ export interface ResultStore {
   /** Forgets acknowledged or rejected results. Unknown run ids are ignored. */
   delete(runIds: readonly number[]): void;
   has(runId: number): boolean;
+  get(runId: number): RunResultRecord | undefined;
   /** Every waiting result, oldest first. */
   all(): RunResultRecord[];
 }
 
-/** The in-memory store: results survive admin outages but not an executor restart. */
+/** The in-memory store: on its own, results survive admin outages but not an executor restart. */
 export class MemoryResultStore implements ResultStore {
   private readonly records = new Map<number, RunResultRecord>();
 
@@ -35,6 +36,10 @@ export class MemoryResultStore implements ResultStore {
 
   has(runId: number): boolean {
     return this.records.has(runId);
+  }
+
+  get(runId: number): RunResultRecord | undefined {
+    return this.records.get(runId);
   }
 
   all(): RunResultRecord[] {

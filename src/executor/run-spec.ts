@@ -15,6 +15,10 @@ export interface RunSpec {
   /** 0 means no time limit. */
   readonly timeoutMs: number;
   readonly glueType: GlueType;
+  /** Script source of GLUE runs; empty for BEAN. */
+  readonly glueSource: string;
+  /** Epoch ms version stamp of the GLUE source; 0 when unknown. */
+  readonly glueUpdateTime: number;
   readonly shardIndex: number;
   readonly shardTotal: number;
   readonly attempt: number;
@@ -32,7 +36,7 @@ export interface RegisteredHandler {
 }
 
 /** Why the executor refuses to accept a run; the RPC layer maps each kind to one gRPC status code. */
-export type RunRefusalKind = "duplicate" | "busy" | "unsupported" | "stopping";
+export type RunRefusalKind = "duplicate" | "busy" | "stopping";
 
 export class RunRefusal extends Error {
   constructor(

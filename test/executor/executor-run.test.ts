@@ -127,12 +127,6 @@ describe("executor", () => {
       expect((await resultOf(later.runId)).state).toBe(RunState.SUCCEEDED);
     });
 
-    it("answers UNIMPLEMENTED for the block strategies this version does not support yet", async () => {
-      for (const blockStrategy of [BlockStrategy.COVER_EARLY, BlockStrategy.CONCURRENT]) {
-        await expect(fx.caller.client.run(runRequest({ jobId: 11n, handler: "echo", blockStrategy }))).rejects.toSatisfy((e: unknown) => codeOf(e) === Code.Unimplemented);
-      }
-    });
-
     it("aborts ctx.signal and reports TIMED_OUT when the run exceeds its timeout", async () => {
       const req = runRequest({ jobId: 12n, handler: "blocking", param: "never-opened", timeout: durationFromMs(100) });
       await fx.caller.client.run(req);

@@ -21,6 +21,8 @@ function spec(jobId: number, overrides: Partial<RunSpec> = {}): RunSpec {
     concurrency: 1,
     timeoutMs: 0,
     glueType: "BEAN",
+    glueSource: "",
+    glueUpdateTime: 0,
     shardIndex: 0,
     shardTotal: 1,
     attempt: 0,

@@ -61,10 +61,10 @@ describe("result reporting", () => {
   });
 
   describe("ResultReporter", () => {
-    function reporterFor(urls: string[]): ResultReporter {
+    async function reporterFor(urls: string[]): Promise<ResultReporter> {
       const connections = new AdminConnections(urls, { appName: APP_NAME, accessToken: ACCESS_TOKEN });
       const reporter = new ResultReporter(connections.endpoints, { logger: silentLogger, initialBackoffMs: 20, maxBackoffMs: 200 });
-      reporter.start();
+      await reporter.start();
       cleanups.push(async () => {
         await reporter.stop();
         connections.close();
@@ -74,7 +74,7 @@ describe("result reporting", () => {
 
     it("sends results in batches of at most 500 on one stream and resolves flush() once all are acked", async () => {
       const target = await admin();
-      const reporter = reporterFor([target.url]);
+      const reporter = await reporterFor([target.url]);
       for (let runId = 1; runId <= 1_201; runId += 1) reporter.report(result(runId));
       expect(await reporter.flush(5_000)).toBe(true);
       expect(target.stored.size).toBe(1_201);
@@ -84,7 +84,7 @@ describe("result reporting", () => {
 
     it("fails over to the next admin when the first does not answer", async () => {
       const second = await admin();
-      const reporter = reporterFor(["http://127.0.0.1:1", second.url]);
+      const reporter = await reporterFor(["http://127.0.0.1:1", second.url]);
       reporter.report(result(5));
       expect(await reporter.flush(5_000)).toBe(true);
       expect(second.stored.has(5)).toBe(true);
@@ -92,7 +92,7 @@ describe("result reporting", () => {
 
     it("forgets a result the admin rejects for good and never re-sends it", async () => {
       const strict = await admin({ reject: (runId) => (runId === 7 ? "run 7 belongs to another executor group" : undefined) });
-      const reporter = reporterFor([strict.url]);
+      const reporter = await reporterFor([strict.url]);
       reporter.report(result(7));
       reporter.report(result(8));
       expect(await reporter.flush(5_000)).toBe(true);
@@ -102,7 +102,7 @@ describe("result reporting", () => {
     });
 
     it("keeps results that no admin acknowledged and reports flush() as incomplete", async () => {
-      const reporter = reporterFor(["http://127.0.0.1:1"]);
+      const reporter = await reporterFor(["http://127.0.0.1:1"]);
       reporter.report(result(9));
       expect(await reporter.flush(300)).toBe(false);
       expect(reporter.isUnacked(9)).toBe(true);
