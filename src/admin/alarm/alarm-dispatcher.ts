@@ -91,17 +91,20 @@ export function createAlarmDispatcher(options: AlarmDispatcherOptions): AlarmDis
  */
 async function withDeadline(work: (signal: AbortSignal) => Promise<void>, timeoutMs: number): Promise<void> {
   const controller = new AbortController();
+  const expired = new Error(`no answer within ${timeoutMs} ms`);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const error = new Error(`no answer within ${timeoutMs} ms`);
-      controller.abort(error);
-      reject(error);
+      controller.abort(expired);
+      reject(expired);
     }, timeoutMs);
   });
   try {
     // Starting the work inside a promise chain turns a synchronous throw of a sender into a rejection.
     await Promise.race([Promise.resolve().then(() => work(controller.signal)), deadline]);
+  } catch (error) {
+    // A sender that reacts to the abort fails with its own words ("aborted"); the deadline is the real reason.
+    throw controller.signal.aborted ? expired : error;
   } finally {
     clearTimeout(timer);
   }

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createAlarmDispatcher, createEmailAlarmSender, resolveAlarmOptions, type AlarmSender } from "../../../src/admin/alarm/index.js";
+import { createAlarmDispatcher, createEmailAlarmSender, resolveAlarmOptions, type AlarmOptions, type AlarmSender } from "../../../src/admin/alarm/index.js";
 import { event } from "./fixtures.js";
 import { parseMail, startSmtpSink, type SmtpSink } from "./smtp-sink.js";
 
@@ -16,8 +16,10 @@ async function sink(options: Parameters<typeof startSmtpSink>[0] = {}): Promise<
   return started;
 }
 
-function sender(port: number, extra: Parameters<typeof resolveAlarmOptions>[0] = {}): AlarmSender {
-  const { email } = resolveAlarmOptions({ smtpHost: "127.0.0.1", smtpPort: port, emailFrom: "jobwire <alarms@example.com>", ...extra });
+const FROM = "jobwire <alarms@example.com>";
+
+function sender(port: number, extra: AlarmOptions = { emailFrom: FROM }): AlarmSender {
+  const { email } = resolveAlarmOptions({ smtpHost: "127.0.0.1", smtpPort: port, ...extra });
   if (email === null) throw new Error("email should be enabled");
   const created = createEmailAlarmSender(email);
   cleanups.push(() => created.close());
@@ -64,7 +66,7 @@ describe("email alarms over SMTP", () => {
 
   it("logs in when credentials are configured", async () => {
     const smtp = await sink({ login: { user: "mailer@example.com", password: "s3cret-pass" } });
-    await sender(smtp.port, { smtpUser: "mailer@example.com", smtpPassword: "s3cret-pass", emailFrom: undefined }).send(event(), { channel: "email", addresses: ["ops@example.com"] });
+    await sender(smtp.port, { smtpUser: "mailer@example.com", smtpPassword: "s3cret-pass" }).send(event(), { channel: "email", addresses: ["ops@example.com"] });
     expect(smtp.logins).toEqual(["mailer@example.com:s3cret-pass"]);
     expect(smtp.messages[0]?.mailFrom).toBe("mailer@example.com");
   });
@@ -107,7 +109,7 @@ describe("email alarms over SMTP", () => {
     );
     const { port } = silent.address() as AddressInfo;
     const started = Date.now();
-    const sending = sender(port, { smtpConnectionTimeoutMs: 200 }).send(event(), { channel: "email", addresses: ["ops@example.com"] });
+    const sending = sender(port, { emailFrom: FROM, smtpConnectionTimeoutMs: 200 }).send(event(), { channel: "email", addresses: ["ops@example.com"] });
     await expect(sending).rejects.toThrow(/failed: .*greeting/i);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
