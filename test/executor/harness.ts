@@ -22,7 +22,7 @@ export async function makeLogDir(): Promise<string> {
 export function testExecutor(adminAddresses: string[], logDir: string, overrides: Partial<ExecutorOptions> = {}, internals: ExecutorInternals = {}): Executor {
   return createExecutorWithInternals(
     { adminAddresses, appName: APP_NAME, accessToken: ACCESS_TOKEN, host: "127.0.0.1", port: 0, logDir, logger: silentLogger, ...overrides },
-    { flushTimeoutMs: 2_000, abortGraceMs: 500, reporter: { initialBackoffMs: 20, maxBackoffMs: 200 }, ...internals },
+    { flushTimeoutMs: 2_000, abortGraceMs: 500, ...internals, reporter: { initialBackoffMs: 20, maxBackoffMs: 200, ...internals.reporter } },
   );
 }
 

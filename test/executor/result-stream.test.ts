@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { AdminConnections } from "../../src/executor/admin-clients.js";
+import { reconnectDelay } from "../../src/executor/backoff.js";
 import type { Executor } from "../../src/executor/index.js";
 import { ResultReporter } from "../../src/executor/result-reporter.js";
 import type { RunResultRecord } from "../../src/executor/run-result.js";
@@ -8,11 +9,24 @@ import { RunState } from "../../src/gen/jobwire/v1/run_pb.js";
 import { silentLogger } from "../../src/shared/logger.js";
 import { startFakeAdmin, type FakeAdmin } from "./fake-admin.js";
 import { ACCESS_TOKEN, APP_NAME, callExecutor, makeLogDir, runRequest, testExecutor } from "./harness.js";
+import { startFreezableProxy } from "./freezable-proxy.js";
 import { waitFor } from "./wait-for.js";
 
 function result(runId: number): RunResultRecord {
   return { runId, state: "SUCCEEDED", message: `ok ${runId}`, nonRetryable: false, startTime: 1_000, endTime: 2_000 };
 }
+
+describe("reconnectDelay()", () => {
+  it("grows exponentially, is capped, and is jittered over the upper half of its ceiling", () => {
+    expect([0, 1, 2, 3].map((failures) => reconnectDelay(failures, 100, 10_000, () => 1))).toEqual([100, 200, 400, 800]);
+    expect([0, 1, 2, 3].map((failures) => reconnectDelay(failures, 100, 10_000, () => 0))).toEqual([50, 100, 200, 400]);
+    expect(reconnectDelay(50, 100, 10_000, () => 1)).toBe(10_000);
+    expect(reconnectDelay(50, 100, 10_000, () => 0)).toBe(5_000);
+    const samples = Array.from({ length: 200 }, () => reconnectDelay(3, 100, 10_000));
+    expect(new Set(samples).size).toBeGreaterThan(100);
+    expect(samples.every((delay) => delay >= 400 && delay <= 800)).toBe(true);
+  });
+});
 
 describe("result reporting", () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -99,6 +113,30 @@ describe("result reporting", () => {
       expect(reporter.isUnacked(7)).toBe(false);
       expect(strict.stored.has(7)).toBe(false);
       expect(strict.received.filter((r) => r.runId === 7n)).toHaveLength(1);
+    });
+
+    it("notices a frozen admin through HTTP/2 keepalive pings and re-sends its unacknowledged result to the next admin", async () => {
+      const frozenAdmin = await admin();
+      const proxy = await startFreezableProxy(frozenAdmin.port);
+      cleanups.push(() => proxy.close());
+      const backup = await admin();
+      const connections = new AdminConnections([proxy.url, backup.url], { appName: APP_NAME, accessToken: ACCESS_TOKEN }, { pingIntervalMs: 200, pingTimeoutMs: 200 });
+      // resendAfterMs is far beyond the test's deadline: only the keepalive can get the result through.
+      const reporter = new ResultReporter(connections.endpoints, { logger: silentLogger, initialBackoffMs: 20, maxBackoffMs: 200, resendAfterMs: 600_000 });
+      await reporter.start();
+      cleanups.push(async () => {
+        await reporter.stop(50);
+        connections.close();
+      });
+      reporter.report(result(11));
+      expect(await reporter.flush(5_000)).toBe(true);
+      expect(frozenAdmin.stored.has(11)).toBe(true);
+
+      proxy.freeze();
+      reporter.report(result(12));
+      expect(await reporter.flush(10_000)).toBe(true);
+      expect(backup.stored.has(12)).toBe(true);
+      expect(frozenAdmin.received.some((r) => r.runId === 12n)).toBe(false);
     });
 
     it("keeps results that no admin acknowledged and reports flush() as incomplete", async () => {

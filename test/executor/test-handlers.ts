@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import type { Executor } from "../../src/executor/executor.js";
+import type { Executor, ExecutorInternals } from "../../src/executor/executor.js";
 import { callExecutor, makeLogDir, testExecutor, ACCESS_TOKEN, APP_NAME, type ExecutorCaller } from "./harness.js";
 import { startFakeAdmin, type FakeAdmin } from "./fake-admin.js";
 import type { ExecutorOptions } from "../../src/executor/index.js";
@@ -77,10 +77,10 @@ export interface ExecutorFixture {
   close(): Promise<void>;
 }
 
-export async function startExecutorFixture(overrides: Partial<ExecutorOptions> = {}): Promise<ExecutorFixture> {
+export async function startExecutorFixture(overrides: Partial<ExecutorOptions> = {}, internals: ExecutorInternals = {}): Promise<ExecutorFixture> {
   const admin = await startFakeAdmin({ appName: APP_NAME, accessToken: ACCESS_TOKEN });
   const logDir = await makeLogDir();
-  const executor = testExecutor(["http://127.0.0.1:1", admin.url], logDir, { registryIntervalMs: 200, ...overrides });
+  const executor = testExecutor(["http://127.0.0.1:1", admin.url], logDir, { registryIntervalMs: 200, ...overrides }, internals);
   const handlers = new TestHandlers();
   handlers.install(executor);
   await executor.start();
