@@ -34,6 +34,9 @@ export { GLUE_VERSIONS_KEPT, getGlueVersion, insertGlueVersion, listGlueVersions
 export type { NewGlueVersion } from "./repositories/glue-version.repository.js";
 export {
   advanceJobSchedule,
+  applyJobPlan,
+  claimDueJobs,
+  resumeDelayedJob,
   countJobs,
   countJobsInGroup,
   deleteJob,
@@ -48,10 +51,14 @@ export type { JobFilter, JobPatch, JobSchedule, NewJob } from "./repositories/jo
 export { getLease, releaseLease, tryAcquireLease } from "./repositories/lease.repository.js";
 export {
   claimPlannedFire,
+  deleteDispatchedFiresBefore,
   getPlannedFire,
   insertPlannedFires,
+  listDispatchableFires,
+  listOwnFiresAfter,
   listPlannedFires,
   markFireDispatched,
+  releaseFires,
 } from "./repositories/planned-fire.repository.js";
 export type { NewPlannedFire, PlannedFireFilter } from "./repositories/planned-fire.repository.js";
 export { deleteRegistryEntriesBefore, listRegistryEntries, removeRegistryEntry, upsertRegistryEntry } from "./repositories/registry.repository.js";
@@ -71,3 +78,16 @@ export {
 export type { NewRun, RunCompletion, RunFilter, TriggerOutcome } from "./repositories/run.repository.js";
 export { countUsers, deleteUser, getUser, getUserByUsername, insertUser, listUsers, updateUser } from "./repositories/user.repository.js";
 export type { NewUser, UserFilter, UserPatch } from "./repositories/user.repository.js";
+export {
+  FAILED_RUN_STATES,
+  deleteFinishedRunsBefore,
+  finishRun,
+  getRuns,
+  listAlarmDueRuns,
+  listBatchRuns,
+  listOverdueRuns,
+  listRunningRuns,
+  listStalePendingRuns,
+  setMissedBeats,
+} from "./repositories/run-lifecycle.repository.js";
+export type { RunFinish } from "./repositories/run-lifecycle.repository.js";

@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from "kysely";
 import { dialectOf } from "./dialect.js";
 import * as initial from "./migrations/0001-initial.js";
+import * as followUps from "./migrations/0002-follow-ups.js";
 import type { Database } from "./tables/index.js";
 
 /**
@@ -9,6 +10,7 @@ import type { Database } from "./tables/index.js";
  */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial": initial,
+  "0002-follow-ups": followUps,
 };
 
 /**

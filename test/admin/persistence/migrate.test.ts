@@ -3,6 +3,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DIALECT_NAMES, migrateToLatest, openDatabase, type DialectName, type JobwireDatabase } from "../../../src/admin/persistence/index.js";
 import { createTestDatabase, isDialectConfigured, type TestDatabase } from "../../helpers/databases.js";
 
+/** Every migration of this version, in the order they apply. */
+const ALL_MIGRATIONS = ["0001-initial", "0002-follow-ups"];
+
 const TABLES = [
   "jw_executor_group",
   "jw_registry",
@@ -41,19 +44,19 @@ describe("migrateToLatest()", () => {
     describe.skipIf(!isDialectConfigured(dialect))(`on ${dialect}`, () => {
       it("creates every table on a fresh database and reports the migrations it applied", async () => {
         const { database } = await fresh(dialect);
-        expect(await migrateToLatest(database.db)).toEqual(["0001-initial"]);
+        expect(await migrateToLatest(database.db)).toEqual(ALL_MIGRATIONS);
         for (const table of TABLES) {
           const { rows } = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(database.db);
           expect(Number(rows[0]?.n)).toBe(0);
         }
-        expect(await migrationNames(database)).toEqual(["0001-initial"]);
+        expect(await migrationNames(database)).toEqual(ALL_MIGRATIONS);
       });
 
       it("does nothing on an up-to-date database", async () => {
         const { database } = await fresh(dialect);
         await migrateToLatest(database.db);
         expect(await migrateToLatest(database.db)).toEqual([]);
-        expect(await migrationNames(database)).toEqual(["0001-initial"]);
+        expect(await migrationNames(database)).toEqual(ALL_MIGRATIONS);
       });
 
       it("throws an error naming the failed migration and the database's reason", async () => {
@@ -72,11 +75,11 @@ describe("migrateToLatest()", () => {
         const pools = await Promise.all([1, 2, 3].map(() => openDatabase(url)));
         extraPools.push(...pools);
         const applied = await Promise.all(pools.map((pool) => migrateToLatest(pool.db)));
-        expect(applied.flat()).toEqual(["0001-initial"]);
+        expect(applied.flat()).toEqual(ALL_MIGRATIONS);
         expect(applied.filter((names) => names.length === 0)).toHaveLength(2);
         const [first] = pools;
         if (first === undefined) throw new Error("no pool opened");
-        expect(await migrationNames(first)).toEqual(["0001-initial"]);
+        expect(await migrationNames(first)).toEqual(ALL_MIGRATIONS);
         const { rows } = await sql<{ n: number }>`select count(*) as n from jw_job`.execute(first.db);
         expect(Number(rows[0]?.n)).toBe(0);
       });

@@ -12,14 +12,17 @@ describeEachDatabase("planned-fire repository", (getDb) => {
         [
           { jobId: job.id, scheduledTime: 1_000, triggerType: "SCHEDULE" },
           { jobId: job.id, scheduledTime: 2_000, triggerType: "MISFIRE", owner: "admin-1", leaseUntil: 5_000 },
+          { jobId: job.id, scheduledTime: 2_000, triggerType: "RETRY", originRunId: 42 },
         ],
         500,
       );
-      expect(inserted).toBe(2);
+      // A retry of run 42 at the same instant as a schedule fire is a different fire.
+      expect(inserted).toBe(3);
       const fires = await listPlannedFires(getDb(), { jobId: job.id }, 10);
       expect(fires).toEqual([
-        { id: fires[0]?.id, jobId: job.id, scheduledTime: 1_000, triggerType: "SCHEDULE", state: "PLANNED", owner: "", leaseUntil: 0, createTime: 500, dispatchTime: 0 },
-        { id: fires[1]?.id, jobId: job.id, scheduledTime: 2_000, triggerType: "MISFIRE", state: "PLANNED", owner: "admin-1", leaseUntil: 5_000, createTime: 500, dispatchTime: 0 },
+        { id: fires[0]?.id, jobId: job.id, scheduledTime: 1_000, triggerType: "SCHEDULE", state: "PLANNED", owner: "", leaseUntil: 0, createTime: 500, dispatchTime: 0, originRunId: 0 },
+        { id: fires[1]?.id, jobId: job.id, scheduledTime: 2_000, triggerType: "MISFIRE", state: "PLANNED", owner: "admin-1", leaseUntil: 5_000, createTime: 500, dispatchTime: 0, originRunId: 0 },
+        { id: fires[2]?.id, jobId: job.id, scheduledTime: 2_000, triggerType: "RETRY", state: "PLANNED", owner: "", leaseUntil: 0, createTime: 500, dispatchTime: 0, originRunId: 42 },
       ]);
     });
 

@@ -38,8 +38,19 @@ describeEachDatabase("run repository", (getDb) => {
         retryable: true,
         alarmState: "NONE",
         updateTime: input.triggerTime,
+        // A run inserted without a batch is its own batch.
+        batchId: run.id,
+        missedBeats: 0,
       });
       expect(await getRun(getDb(), run.id)).toEqual(run);
+    });
+
+    it("keeps the batch a shard or retry is inserted into", async () => {
+      const { job } = await seedJob(getDb());
+      const first = await insertRun(getDb(), newRun(job, { shardIndex: 0, shardTotal: 2 }));
+      const second = await insertRun(getDb(), newRun(job, { shardIndex: 1, shardTotal: 2, batchId: first.id }));
+      expect(second.batchId).toBe(first.id);
+      expect((await getRun(getDb(), second.id))?.batchId).toBe(first.id);
     });
   });
 

@@ -11,7 +11,7 @@ import {
   type JobDefinition,
   type JobState,
 } from "../../domain/index.js";
-import { containsText, insertAndGetId, toNumber } from "../dialect.js";
+import { containsText, dialectOf, insertAndGetId, toNumber } from "../dialect.js";
 import { checkPageRequest, EMPTY_PAGE, toPage, type Page, type PageRequest } from "../paging.js";
 import { enumValue, int, numberList, stringList, toJson } from "../row-values.js";
 import type { Database, JobTable } from "../tables/index.js";
@@ -167,6 +167,65 @@ export async function listDueJobs(db: Kysely<Database>, dueBefore: number, limit
     .limit(limit)
     .execute();
   return rows.map(rowToJob);
+}
+
+/**
+ * Claims due RUNNING jobs for planning inside the caller's transaction. On MySQL/MariaDB and PostgreSQL the rows
+ * are locked with `FOR UPDATE SKIP LOCKED`, so several admins claim disjoint sets in parallel instead of queuing
+ * behind one global lock; SQLite has a single writer and needs no row locks. The caller must advance each job
+ * (see `applyJobPlan`) before committing.
+ */
+export async function claimDueJobs(trx: Kysely<Database>, dueBefore: number, limit: number): Promise<Job[]> {
+  let query = trx
+    .selectFrom("jw_job")
+    .selectAll()
+    .where("state", "=", "RUNNING")
+    .where("next_fire_time", ">", 0)
+    .where("next_fire_time", "<=", dueBefore)
+    .orderBy("next_fire_time")
+    .orderBy("id")
+    .limit(limit);
+  if (dialectOf(trx) !== "sqlite") query = query.forUpdate().skipLocked();
+  const rows = await query.execute();
+  return rows.map(rowToJob);
+}
+
+/**
+ * Writes the outcome of planning one claimed job (its new next/last fire time, and STOPPED when its schedule has
+ * ended) only if its next fire time is still `expectedNextFireTime`: a job changed since it was read (stopped,
+ * rescheduled, or planned by another admin) is left alone, and the caller drops the plan.
+ */
+export async function applyJobPlan(
+  db: Kysely<Database>,
+  id: number,
+  expectedNextFireTime: number,
+  schedule: JobSchedule,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("jw_job")
+    .set({ state: schedule.state, next_fire_time: schedule.nextFireTime, last_fire_time: schedule.lastFireTime, update_time: now })
+    .where("id", "=", id)
+    .where("state", "=", "RUNNING")
+    .where("next_fire_time", "=", expectedNextFireTime)
+    .executeTakeFirst();
+  return toNumber(result.numUpdatedRows) > 0;
+}
+
+/**
+ * FIX_DELAY: sets the next fire of a RUNNING job that is waiting for its previous run to finish (next fire 0).
+ * Returns false when the job was stopped or already rescheduled in the meantime.
+ */
+export async function resumeDelayedJob(db: Kysely<Database>, id: number, nextFireTime: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("jw_job")
+    .set({ next_fire_time: nextFireTime, update_time: now })
+    .where("id", "=", id)
+    .where("state", "=", "RUNNING")
+    .where("schedule_type", "=", "FIX_DELAY")
+    .where("next_fire_time", "=", 0)
+    .executeTakeFirst();
+  return toNumber(result.numUpdatedRows) > 0;
 }
 
 /** Deletes a job with its runs, planned fires and GLUE versions, atomically; returns whether the job existed. */

@@ -5,7 +5,7 @@ import { enumValue, int } from "../row-values.js";
 import type { Database, PlannedFireTable } from "../tables/index.js";
 
 /** A fire to plan; it starts PLANNED. `owner` and `leaseUntil` may claim it for the planning admin at once. */
-export type NewPlannedFire = Pick<PlannedFire, "jobId" | "scheduledTime" | "triggerType"> & Partial<Pick<PlannedFire, "owner" | "leaseUntil">>;
+export type NewPlannedFire = Pick<PlannedFire, "jobId" | "scheduledTime" | "triggerType"> & Partial<Pick<PlannedFire, "owner" | "leaseUntil" | "originRunId">>;
 
 export interface PlannedFireFilter {
   readonly state?: PlannedFireState;
@@ -34,6 +34,7 @@ export async function insertPlannedFires(db: Kysely<Database>, fires: readonly N
         lease_until: fire.leaseUntil ?? 0,
         create_time: now,
         dispatch_time: 0,
+        origin_run_id: fire.originRunId ?? 0,
       }),
     );
     inserted += await insertIgnoringDuplicates(db, db.insertInto("jw_planned_fire").values(rows));
@@ -71,15 +72,79 @@ export async function claimPlannedFire(db: Kysely<Database>, id: number, owner: 
   return toNumber(result.numUpdatedRows) > 0;
 }
 
-/** Marks a PLANNED fire DISPATCHED; false when it was dispatched already, so each fire is dispatched once. */
-export async function markFireDispatched(db: Kysely<Database>, id: number, now: number): Promise<boolean> {
+/**
+ * Marks a PLANNED fire DISPATCHED; false when it was dispatched already, so each fire is dispatched once. With
+ * `owner`, only while that admin still holds the fire: an admin whose lease was taken over (it stalled past its
+ * lease) loses the race instead of dispatching a second time.
+ */
+export async function markFireDispatched(db: Kysely<Database>, id: number, now: number, owner?: string): Promise<boolean> {
+  let query = db.updateTable("jw_planned_fire").set({ state: "DISPATCHED", dispatch_time: now }).where("id", "=", id).where("state", "=", "PLANNED");
+  if (owner !== undefined) query = query.where("owner", "=", owner);
+  const result = await query.executeTakeFirst();
+  return toNumber(result.numUpdatedRows) > 0;
+}
+
+/**
+ * PLANNED fires due by `dueBefore` that `owner` may take over: unowned ones (released by an admin that stopped,
+ * or follow-ups planned without an owner) and other admins' fires whose lease has run out (their admin died),
+ * earliest first. Claim each with `claimPlannedFire` before dispatching it.
+ */
+export async function listDispatchableFires(db: Kysely<Database>, owner: string, dueBefore: number, now: number, limit: number): Promise<PlannedFire[]> {
+  const rows = await db
+    .selectFrom("jw_planned_fire")
+    .selectAll()
+    .where("state", "=", "PLANNED")
+    .where("scheduled_time", "<=", dueBefore)
+    .where("owner", "<>", owner)
+    .where((eb) => eb.or([eb("owner", "=", ""), eb("lease_until", "<=", now)]))
+    .orderBy("scheduled_time")
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map(rowToFire);
+}
+
+/**
+ * `owner`'s PLANNED fires with an id above `afterId`, in id order: the fires an admin has just planned for
+ * itself. One admin plans in sequential transactions, so its new fires always have higher ids than the ones it
+ * has already seen.
+ */
+export async function listOwnFiresAfter(db: Kysely<Database>, owner: string, afterId: number, limit: number): Promise<PlannedFire[]> {
+  const rows = await db
+    .selectFrom("jw_planned_fire")
+    .selectAll()
+    .where("owner", "=", owner)
+    .where("state", "=", "PLANNED")
+    .where("id", ">", afterId)
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map(rowToFire);
+}
+
+/** Gives up `owner`'s undispatched fires (on a graceful stop) so that other admins dispatch them at once. */
+export async function releaseFires(db: Kysely<Database>, owner: string): Promise<number> {
   const result = await db
     .updateTable("jw_planned_fire")
-    .set({ state: "DISPATCHED", dispatch_time: now })
-    .where("id", "=", id)
+    .set({ owner: "", lease_until: 0 })
     .where("state", "=", "PLANNED")
+    .where("owner", "=", owner)
     .executeTakeFirst();
-  return toNumber(result.numUpdatedRows) > 0;
+  return toNumber(result.numUpdatedRows);
+}
+
+/** Deletes up to `limit` DISPATCHED fires planned before `before` (retention); returns how many went. */
+export async function deleteDispatchedFiresBefore(db: Kysely<Database>, before: number, limit: number): Promise<number> {
+  const ids = await db
+    .selectFrom("jw_planned_fire")
+    .select("id")
+    .where("state", "=", "DISPATCHED")
+    .where("scheduled_time", "<", before)
+    .limit(limit)
+    .execute();
+  if (ids.length === 0) return 0;
+  const result = await db.deleteFrom("jw_planned_fire").where("id", "in", ids.map((r) => r.id)).executeTakeFirst();
+  return toNumber(result.numDeletedRows);
 }
 
 function rowToFire(row: Selectable<PlannedFireTable>): PlannedFire {
@@ -93,5 +158,6 @@ function rowToFire(row: Selectable<PlannedFireTable>): PlannedFire {
     leaseUntil: int(row.lease_until),
     createTime: int(row.create_time),
     dispatchTime: int(row.dispatch_time),
+    originRunId: int(row.origin_run_id),
   };
 }

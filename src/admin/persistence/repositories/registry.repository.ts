@@ -12,6 +12,8 @@ export interface RegistryFilter {
   readonly appNames?: readonly string[];
   /** Only entries whose last beat is at or after this instant. */
   readonly aliveSince?: number;
+  /** Only these executor addresses; an empty list matches nothing. */
+  readonly addresses?: readonly string[];
 }
 
 /**
@@ -43,7 +45,9 @@ export async function removeRegistryEntry(db: Kysely<Database>, appName: string,
 /** Lists entries ordered by app name, then address. */
 export async function listRegistryEntries(db: Kysely<Database>, filter: RegistryFilter): Promise<RegistryEntry[]> {
   if (filter.appNames !== undefined && filter.appNames.length === 0) return [];
+  if (filter.addresses !== undefined && filter.addresses.length === 0) return [];
   let query = db.selectFrom("jw_registry").selectAll();
+  if (filter.addresses !== undefined) query = query.where("address", "in", [...filter.addresses]);
   if (filter.appNames !== undefined) query = query.where("app_name", "in", [...filter.appNames]);
   if (filter.aliveSince !== undefined) query = query.where("last_beat_time", ">=", filter.aliveSince);
   const rows = await query.orderBy("app_name").orderBy("address").execute();

@@ -32,7 +32,8 @@ export type NewRun = Pick<
   | "attempt"
   | "retriesLeft"
   | "originRunId"
->;
+> &
+  Partial<Pick<Run, "batchId">>;
 
 /** The outcome of calling the executor's Run. */
 export interface TriggerOutcome {
@@ -88,9 +89,11 @@ export async function insertRun(db: Kysely<Database>, run: NewRun): Promise<Run>
     retryable: 1,
     alarm_state: "NONE",
     update_time: run.triggerTime,
+    batch_id: run.batchId ?? 0,
+    missed_beats: 0,
   };
   const id = await insertAndGetId(db, db.insertInto("jw_run").values(row));
-  return rowToRun({ ...row, id, trigger_report: null });
+  return rowToRun({ ...row, id, trigger_report: null, batch_id: run.batchId ?? 0, missed_beats: 0 });
 }
 
 export async function getRun(db: Kysely<Database>, id: number): Promise<Run | undefined> {
@@ -203,7 +206,8 @@ function filtered(db: Kysely<Database>, filter: RunFilter) {
   return query;
 }
 
-function rowToRun(row: Selectable<RunTable>): Run {
+/** Converts a `jw_run` row; shared with the run-lifecycle repository. */
+export function rowToRun(row: Selectable<RunTable>): Run {
   const column = (name: string): string => `jw_run.${name}`;
   return {
     id: int(row.id),
@@ -230,5 +234,7 @@ function rowToRun(row: Selectable<RunTable>): Run {
     retryable: fromFlag(row.retryable),
     alarmState: enumValue(ALARM_STATES, row.alarm_state, column("alarm_state")),
     updateTime: int(row.update_time),
+    batchId: int(row.batch_id) === 0 ? int(row.id) : int(row.batch_id),
+    missedBeats: int(row.missed_beats),
   };
 }

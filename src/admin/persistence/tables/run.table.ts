@@ -28,4 +28,8 @@ export interface RunTable {
   retryable: number;
   alarm_state: string;
   update_time: number;
+  /** First run of the trigger this run belongs to; 0 means the run itself. */
+  batch_id: Generated<number>;
+  /** Consecutive executor beats that did not list this RUNNING run. */
+  missed_beats: Generated<number>;
 }

@@ -1,0 +1,126 @@
+import type { Kysely } from "kysely";
+import type { AlarmState, Run, RunState } from "../../domain/index.js";
+import { toFlag, toNumber } from "../dialect.js";
+import type { Database } from "../tables/index.js";
+import { rowToRun } from "./run.repository.js";
+
+/**
+ * The scheduler's queries on runs: finishing them once, and the sweeps that find runs needing the admin's
+ * attention (timed out, stuck while dispatching, lost, due an alarm) and old runs to delete.
+ */
+
+/** A run's final outcome as the admin stores it. */
+export interface RunFinish {
+  readonly state: RunState;
+  readonly handleMessage: string;
+  readonly handleTime: number;
+  readonly retryable: boolean;
+  /** NONE when the run is due an alarm, SKIPPED when not (it succeeded, or a retry follows). */
+  readonly alarmState: AlarmState;
+}
+
+/** States in which a run is over and failed; the ones that retry and alarm. */
+export const FAILED_RUN_STATES: readonly RunState[] = ["FAILED", "TIMED_OUT", "LOST"];
+
+/**
+ * Finishes a PENDING or RUNNING run; false when it was finished already. This conditional update is the one
+ * place a run becomes final, so a duplicate callback, a late executor result after a timeout, or two admins
+ * sweeping the same lost run change nothing the second time.
+ */
+export async function finishRun(db: Kysely<Database>, id: number, finish: RunFinish): Promise<boolean> {
+  const result = await db
+    .updateTable("jw_run")
+    .set({
+      state: finish.state,
+      handle_message: finish.handleMessage,
+      handle_time: finish.handleTime,
+      retryable: toFlag(finish.retryable),
+      alarm_state: finish.alarmState,
+      update_time: finish.handleTime,
+    })
+    .where("id", "=", id)
+    .where("state", "in", ["PENDING", "RUNNING"])
+    .executeTakeFirst();
+  return toNumber(result.numUpdatedRows) > 0;
+}
+
+/** Reads runs by id (unknown ids are absent from the result). */
+export async function getRuns(db: Kysely<Database>, ids: readonly number[]): Promise<Run[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom("jw_run").selectAll().where("id", "in", [...ids]).execute();
+  return rows.map(rowToRun);
+}
+
+/** Every run of a batch (all shards of one trigger and their retries), oldest first. */
+export async function listBatchRuns(db: Kysely<Database>, batchId: number): Promise<Run[]> {
+  const rows = await db
+    .selectFrom("jw_run")
+    .selectAll()
+    .where((eb) => eb.or([eb("batch_id", "=", batchId), eb("id", "=", batchId)]))
+    .orderBy("id")
+    .execute();
+  return rows.map(rowToRun);
+}
+
+/** RUNNING runs whose deadline (timeout + grace) has passed by `now`. */
+export async function listOverdueRuns(db: Kysely<Database>, now: number, limit: number): Promise<Run[]> {
+  const rows = await db
+    .selectFrom("jw_run")
+    .selectAll()
+    .where("state", "=", "RUNNING")
+    .where("deadline_time", ">", 0)
+    .where("deadline_time", "<=", now)
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map(rowToRun);
+}
+
+/** Runs still PENDING although they were triggered before `before`: their admin stopped while dispatching them. */
+export async function listStalePendingRuns(db: Kysely<Database>, before: number, limit: number): Promise<Run[]> {
+  const rows = await db.selectFrom("jw_run").selectAll().where("state", "=", "PENDING").where("trigger_time", "<", before).orderBy("id").limit(limit).execute();
+  return rows.map(rowToRun);
+}
+
+/** RUNNING runs, optionally only those accepted at one executor address. */
+export async function listRunningRuns(db: Kysely<Database>, filter: { readonly address?: string; readonly triggeredBefore?: number }, limit: number): Promise<Run[]> {
+  let query = db.selectFrom("jw_run").selectAll().where("state", "=", "RUNNING");
+  if (filter.address !== undefined) query = query.where("executor_address", "=", filter.address);
+  if (filter.triggeredBefore !== undefined) query = query.where("trigger_time", "<", filter.triggeredBefore);
+  const rows = await query.orderBy("id").limit(limit).execute();
+  return rows.map(rowToRun);
+}
+
+/** Sets the missed-beat counter of RUNNING runs (0 after a beat listed them, n+1 after one that did not). */
+export async function setMissedBeats(db: Kysely<Database>, ids: readonly number[], missedBeats: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable("jw_run").set({ missed_beats: missedBeats }).where("id", "in", [...ids]).where("state", "=", "RUNNING").execute();
+}
+
+/** Failed runs whose alarm is due (alarm state NONE), oldest first. */
+export async function listAlarmDueRuns(db: Kysely<Database>, limit: number): Promise<Run[]> {
+  const rows = await db
+    .selectFrom("jw_run")
+    .selectAll()
+    .where("alarm_state", "=", "NONE")
+    .where("state", "in", [...FAILED_RUN_STATES])
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map(rowToRun);
+}
+
+/** Deletes up to `limit` finished runs triggered before `before` (retention); returns how many went. */
+export async function deleteFinishedRunsBefore(db: Kysely<Database>, before: number, limit: number): Promise<number> {
+  const ids = await db
+    .selectFrom("jw_run")
+    .select("id")
+    .where("trigger_time", "<", before)
+    .where("state", "not in", ["PENDING", "RUNNING"])
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  if (ids.length === 0) return 0;
+  const result = await db.deleteFrom("jw_run").where("id", "in", ids.map((r) => r.id)).executeTakeFirst();
+  return toNumber(result.numDeletedRows);
+}
