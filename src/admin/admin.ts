@@ -12,6 +12,12 @@ import { registerAdminRoutes } from "./rpc/routes.js";
 import { createRouteStrategies } from "./routing/index.js";
 import { ExecutorClients } from "./trigger/executor-clients.js";
 import { TriggerService } from "./trigger/trigger-service.js";
+import { TriggerPools } from "./trigger/trigger-pools.js";
+import { RunFinisher } from "./scheduler/run-finisher.js";
+import { RunMonitor } from "./scheduler/run-monitor.js";
+import { Scheduler } from "./scheduler/scheduler.js";
+import { startPeriodicTask, type PeriodicTask } from "./scheduler/periodic-task.js";
+import { runRetention } from "./scheduler/retention.js";
 import { serveConsolePage } from "./console/console-page.js";
 import { createDemoJob, ensureExecutorGroup } from "./provisioning/demo-setup.js";
 
@@ -26,6 +32,8 @@ export interface Admin {
    * with `withDemoJob`, a new group also gets the demo job. For wiring embedded or demo executors in code.
    */
   ensureExecutorGroup(appName: string, title: string, withDemoJob?: boolean): Promise<{ accessToken: string; created: boolean }>;
+  /** The scheduler of this admin; undefined when `schedulerEnabled` is false. */
+  readonly scheduler: Scheduler | undefined;
   /** Stops accepting calls, lets running calls finish (up to `graceMs`), closes executor connections and the database. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -43,11 +51,28 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
   const options = resolveAdminOptions(input);
   const database: JobwireDatabase = await openDatabase(options.databaseUrl);
   let server: RpcServer | undefined;
+  let scheduler: Scheduler | undefined;
+  let maintenance: PeriodicTask | undefined;
   const executors = new ExecutorClients();
   try {
     await migrateToLatest(database.db);
-    const now = (): number => Date.now();
+    const clock = options.clock;
+    const now = (): number => clock.now();
     await ensureInitialAdmin(database.db, options.initialAdminPassword, options.onInitialAdminPassword, now());
+    const finisher = new RunFinisher({
+      db: database.db,
+      now,
+      reportTimeZone: options.timeZone,
+      logger: options.logger,
+      onFollowUpsPlanned: () => scheduler?.wake(),
+    });
+    const pools = new TriggerPools({
+      fastConcurrency: options.fastTriggerConcurrency,
+      slowConcurrency: options.slowTriggerConcurrency,
+      slowThresholdMs: 500,
+      slowCountPerMinute: 10,
+      now,
+    });
     const trigger = new TriggerService({
       db: database.db,
       executors,
@@ -57,8 +82,18 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
       deadTimeoutMs: options.deadTimeoutMs,
       now,
       logger: options.logger,
+      finisher,
+      pools,
     });
-    const context: AdminContext = { db: database.db, options, now, executors, trigger };
+    const monitor = new RunMonitor({
+      db: database.db,
+      now,
+      finisher,
+      executors,
+      logger: options.logger,
+      options: { beatIntervalMs: options.beatIntervalMs, deadTimeoutMs: options.deadTimeoutMs, triggerTimeoutMs: options.triggerTimeoutMs },
+    });
+    const context: AdminContext = { db: database.db, options, now, executors, trigger, finisher, monitor };
     const shutdown = new AbortController();
     const health = createHealthService();
     const handler = connectNodeAdapter({
@@ -79,11 +114,42 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
       pingTimeoutMs: 10_000,
     });
     options.logger.info("admin listening", { url: server.url, node: options.nodeId });
+    if (options.schedulerEnabled) {
+      scheduler = new Scheduler({
+        db: database.db,
+        clock,
+        trigger,
+        logger: options.logger,
+        options: {
+          nodeId: options.nodeId,
+          preReadMs: options.preReadMs,
+          scanIntervalMs: options.scanIntervalMs,
+          batchSize: options.planBatchSize,
+          misfireThresholdMs: options.misfireThresholdMs,
+          takeoverAfterMs: options.takeoverAfterMs,
+          defaultTimeZone: options.timeZone,
+        },
+      });
+      scheduler.start();
+    }
+    maintenance = startPeriodicTask(
+      "run monitor",
+      clock,
+      options.monitorIntervalMs,
+      async () => {
+        await monitor.sweep();
+        await runRetention(database.db, options.nodeId, options.runRetentionDays, now(), options.logger);
+      },
+      options.logger,
+    );
+    const runningScheduler = scheduler;
+    const runningMaintenance = maintenance;
     const running = server;
     return {
       url: running.url,
       port: running.port,
       options,
+      scheduler: runningScheduler,
       async ensureExecutorGroup(appName, title, withDemoJob = false) {
         const { group, created } = await ensureExecutorGroup(database.db, appName, title, now());
         if (created && withDemoJob) await createDemoJob(database.db, group.id, now());
@@ -92,6 +158,9 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
       async stop(graceMs = 5_000) {
         // Health turns NOT_SERVING first so that balancers stop sending calls before the port closes.
         health.shutdown();
+        // Planning stops first and undispatched fires are handed back, so other admins take them over at once.
+        await runningScheduler?.stop();
+        await runningMaintenance.stop();
         const closed = running.close(graceMs);
         // Long-lived streams (executor callbacks, log tails) would hold the server open until the grace period;
         // aborting them lets executors reconnect to another admin at once.
@@ -102,6 +171,8 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
       },
     };
   } catch (error) {
+    await scheduler?.stop();
+    await maintenance?.stop();
     await server?.close(0);
     executors.closeAll();
     await database.close();

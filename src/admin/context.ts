@@ -2,6 +2,8 @@ import type { Kysely } from "kysely";
 import type { ResolvedAdminOptions } from "./options.js";
 import type { Database } from "./persistence/index.js";
 import type { ExecutorClients } from "./trigger/executor-clients.js";
+import type { RunFinisher } from "./scheduler/run-finisher.js";
+import type { RunMonitor } from "./scheduler/run-monitor.js";
 import type { TriggerService } from "./trigger/trigger-service.js";
 
 /**
@@ -15,4 +17,8 @@ export interface AdminContext {
   readonly now: () => number;
   readonly executors: ExecutorClients;
   readonly trigger: TriggerService;
+  /** Makes runs final together with their retries, children and report counters. */
+  readonly finisher: RunFinisher;
+  /** Applies executor beats to RUNNING runs (lost-run detection). */
+  readonly monitor: RunMonitor;
 }

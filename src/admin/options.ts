@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { createConsoleLogger, type Logger } from "../shared/logger.js";
+import { isValidTimeZone } from "./schedule/quartz-cron.js";
+import { systemTimeZone } from "./schedule/next-fire-time.js";
+import { systemClock, type Clock } from "./scheduler/clock.js";
 
 /** Options of `createAdmin()`. Every field is optional; the defaults suit one admin on one machine. */
 export interface AdminOptions {
@@ -60,6 +63,62 @@ export interface AdminOptions {
    * @default a console logger at level "info"
    */
   logger?: Logger;
+  /**
+   * IANA time zone of jobs that name none, and of the daily report's days.
+   * @default the system zone (`TZ`)
+   */
+  timeZone?: string;
+  /**
+   * Whether this admin plans and dispatches fires. An admin without it still serves the API and receives
+   * results (e.g. a console-only node).
+   * @default true
+   */
+  schedulerEnabled?: boolean;
+  /**
+   * Fires up to this far ahead are planned and held in memory, to be dispatched at their millisecond.
+   * @default 5000
+   */
+  preReadMs?: number;
+  /**
+   * Pause between two planning rounds.
+   * @default 1000
+   */
+  scanIntervalMs?: number;
+  /**
+   * Jobs claimed per planning transaction.
+   * @default 1000
+   */
+  planBatchSize?: number;
+  /**
+   * A fire found later than this is a misfire (handled by the job's misfire strategy); a later-but-within fire
+   * still fires at once.
+   * @default 5000
+   */
+  misfireThresholdMs?: number;
+  /**
+   * How long past its instant a planned fire stays with the admin that planned it; then any admin of the
+   * cluster may take it over (the planning admin died). Bounds the delay of a crashed admin's fires.
+   * @default 2000
+   */
+  takeoverAfterMs?: number;
+  /**
+   * Pause between two sweeps for timed-out, lost and stuck runs and due alarms.
+   * @default 1000
+   */
+  monitorIntervalMs?: number;
+  /**
+   * Finished runs older than this many days are deleted once a day (by one admin of the cluster); 0 keeps them.
+   * @default 30
+   */
+  runRetentionDays?: number;
+  /**
+   * Concurrent trigger calls to executors in the fast lane, and in the lane for jobs whose triggers were slow.
+   * @default 200 and 100
+   */
+  fastTriggerConcurrency?: number;
+  slowTriggerConcurrency?: number;
+  /** Time source of the scheduler and monitors; tests pass a fake clock. @default the system clock */
+  clock?: Clock;
 }
 
 /** Options after validation, with every default applied. */
@@ -76,6 +135,18 @@ export interface ResolvedAdminOptions {
   readonly sessionTtlMs: number;
   readonly rememberedSessionTtlMs: number;
   readonly logger: Logger;
+  readonly timeZone: string;
+  readonly schedulerEnabled: boolean;
+  readonly preReadMs: number;
+  readonly scanIntervalMs: number;
+  readonly planBatchSize: number;
+  readonly misfireThresholdMs: number;
+  readonly takeoverAfterMs: number;
+  readonly monitorIntervalMs: number;
+  readonly runRetentionDays: number;
+  readonly fastTriggerConcurrency: number;
+  readonly slowTriggerConcurrency: number;
+  readonly clock: Clock;
 }
 
 /** Validates `options` eagerly and returns them fully defaulted; throws an Error naming the bad option. */
@@ -102,6 +173,18 @@ export function resolveAdminOptions(options: AdminOptions = {}): ResolvedAdminOp
   if (options.initialAdminPassword !== undefined && options.initialAdminPassword.length < 8) {
     throw new Error(`admin option "initialAdminPassword" must have at least 8 characters`);
   }
+  const timeZone = options.timeZone ?? systemTimeZone();
+  if (!isValidTimeZone(timeZone)) throw new Error(`admin option "timeZone" must be an IANA time zone such as "Asia/Shanghai", got "${timeZone}"`);
+  const count = (name: string, value: number | undefined, fallback: number, min: number): number => {
+    const resolved = value ?? fallback;
+    if (!Number.isInteger(resolved) || resolved < min) throw new Error(`admin option "${name}" must be an integer of at least ${min}, got ${String(value)}`);
+    return resolved;
+  };
+  const preReadMs = positive("preReadMs", options.preReadMs, 5_000);
+  const scanIntervalMs = positive("scanIntervalMs", options.scanIntervalMs, 1_000);
+  if (scanIntervalMs > preReadMs) {
+    throw new Error(`admin option "scanIntervalMs" (${scanIntervalMs}) must not exceed "preReadMs" (${preReadMs}), or fires would be planned after their instant`);
+  }
   return {
     databaseUrl,
     host: options.host ?? "0.0.0.0",
@@ -119,5 +202,17 @@ export function resolveAdminOptions(options: AdminOptions = {}): ResolvedAdminOp
     sessionTtlMs: positive("sessionTtlMs", options.sessionTtlMs, 12 * 3600_000),
     rememberedSessionTtlMs: 30 * 24 * 3600_000,
     logger,
+    timeZone,
+    schedulerEnabled: options.schedulerEnabled ?? true,
+    preReadMs,
+    scanIntervalMs,
+    planBatchSize: count("planBatchSize", options.planBatchSize, 1_000, 1),
+    misfireThresholdMs: positive("misfireThresholdMs", options.misfireThresholdMs, 5_000),
+    takeoverAfterMs: positive("takeoverAfterMs", options.takeoverAfterMs, 2_000),
+    monitorIntervalMs: positive("monitorIntervalMs", options.monitorIntervalMs, 1_000),
+    runRetentionDays: count("runRetentionDays", options.runRetentionDays, 30, 0),
+    fastTriggerConcurrency: count("fastTriggerConcurrency", options.fastTriggerConcurrency, 200, 1),
+    slowTriggerConcurrency: count("slowTriggerConcurrency", options.slowTriggerConcurrency, 100, 1),
+    clock: options.clock ?? systemClock,
   };
 }

@@ -166,6 +166,8 @@ export interface PlannedFire {
   readonly leaseUntil: number;
   readonly createTime: number;
   readonly dispatchTime: number;
+  /** The run a RETRY fire retries, or the parent run (first of its batch) of a PARENT fire; 0 otherwise. */
+  readonly originRunId: number;
 }
 
 /** Structured trigger report: what the admin did to start a run. Stored as data, rendered by the UI. */
@@ -218,6 +220,13 @@ export interface Run {
   readonly retryable: boolean;
   readonly alarmState: AlarmState;
   readonly updateTime: number;
+  /**
+   * Id of the first run of the trigger this run belongs to: itself for a plain run, shard 0 for the shards of a
+   * broadcast; retries inherit it. "Every shard succeeded" is a question about one batch.
+   */
+  readonly batchId: number;
+  /** Consecutive executor beats that did not list this RUNNING run; at two it is lost. */
+  readonly missedBeats: number;
 }
 
 export interface User {

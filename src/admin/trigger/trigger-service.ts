@@ -4,13 +4,15 @@ import type { Kysely } from "kysely";
 import { BlockStrategy, GlueType } from "../../gen/jobwire/v1/job_pb.js";
 import { RunRequestSchema } from "../../gen/jobwire/v1/executor_service_pb.js";
 import type { ExecutorGroup, Job, RouteStrategy, Run, TriggerReport, TriggerType } from "../domain/index.js";
-import { insertRun, recordTriggerResult, type Database } from "../persistence/index.js";
+import { getRun, insertRun, recordTriggerResult, type Database } from "../persistence/index.js";
 import { groupAddresses } from "../registry/live-addresses.js";
 import type { RouteProbe, RouteStrategyImpl } from "../routing/index.js";
 import { toProtoEnum } from "../rpc/convert/enums.js";
 import { toDuration, toTimestamp } from "../rpc/convert/time.js";
 import type { Logger } from "../../shared/logger.js";
+import type { RunFinisher } from "../scheduler/run-finisher.js";
 import { ExecutorClients } from "./executor-clients.js";
+import type { TriggerPools } from "./trigger-pools.js";
 import { createExecutorProber } from "./executor-prober.js";
 
 /** Extra time the admin grants past a run's timeout before it stops waiting for the executor. */
@@ -27,7 +29,18 @@ export interface FireRequest {
   /** Addresses to use instead of the group's. */
   readonly addresses?: readonly string[] | undefined;
   readonly fireId?: number;
+  /** For PARENT fires: the parent run. */
   readonly originRunId?: number;
+  /** For RETRY fires: the failed run to retry (only its shard, with its param, one attempt further). */
+  readonly retryOf?: Run;
+}
+
+/** A fire whose addresses are resolved; its runs are created from this (possibly inside the caller's transaction). */
+export interface PreparedFire {
+  readonly request: FireRequest;
+  readonly addresses: readonly string[];
+  readonly addressType: "AUTO" | "MANUAL";
+  readonly triggerTime: number;
 }
 
 export interface TriggerServiceDeps {
@@ -39,15 +52,9 @@ export interface TriggerServiceDeps {
   readonly deadTimeoutMs: number;
   readonly now: () => number;
   readonly logger: Logger;
-}
-
-/** What one dispatch needs besides the run: the fire and the address list routing chose from. */
-interface DispatchPlan {
-  readonly request: FireRequest;
-  readonly addresses: readonly string[];
-  readonly addressType: "AUTO" | "MANUAL";
-  readonly triggerTime: number;
-  readonly startedAt: number;
+  /** Finishes runs whose trigger failed, with their retries and alarms. */
+  readonly finisher: RunFinisher;
+  readonly pools: TriggerPools;
 }
 
 /**
@@ -60,39 +67,80 @@ export class TriggerService {
 
   /** Creates the run(s) of one fire and dispatches them; resolves once every trigger result is stored. */
   async fire(request: FireRequest): Promise<Run[]> {
-    const { db, now } = this.deps;
-    const { job, group } = request;
-    const triggerTime = now();
+    const prepared = await this.prepare(request);
+    const runs = await this.createRuns(this.deps.db, prepared);
+    return this.dispatchAll(runs, prepared);
+  }
+
+  /** Resolves the address list of a fire (the override, or the group's live addresses). */
+  async prepare(request: FireRequest): Promise<PreparedFire> {
+    const triggerTime = this.deps.now();
     const override = request.addresses !== undefined && request.addresses.length > 0;
-    const addresses = override ? [...(request.addresses ?? [])].sort() : await groupAddresses(db, group, triggerTime, this.deps.deadTimeoutMs);
-    const plan: DispatchPlan = { request, addresses, addressType: override ? "MANUAL" : group.addressType, triggerTime, startedAt: triggerTime };
-    // A broadcast makes one run per address; with no address it still makes one run, which fails visibly.
+    const addresses = override
+      ? [...(request.addresses ?? [])].sort()
+      : await groupAddresses(this.deps.db, request.group, triggerTime, this.deps.deadTimeoutMs);
+    return { request, addresses, addressType: override ? "MANUAL" : request.group.addressType, triggerTime };
+  }
+
+  /**
+   * Writes the PENDING run rows of a prepared fire: one, or one per address for a broadcast (with no address it
+   * still makes one run, which fails visibly), or the one shard a retry repeats. `db` may be a transaction, so
+   * that a planned fire is marked dispatched together with the runs it became.
+   */
+  async createRuns(db: Kysely<Database>, prepared: PreparedFire): Promise<Run[]> {
+    const { request, addresses, triggerTime } = prepared;
+    const { job, group, retryOf } = request;
+    const base = {
+      jobId: job.id,
+      groupId: group.id,
+      fireId: request.fireId ?? 0,
+      triggerType: request.triggerType,
+      scheduledTime: request.scheduledTime,
+      triggerTime,
+      executorAddress: "",
+      handler: job.handler,
+    };
+    if (retryOf !== undefined) {
+      return [
+        await insertRun(db, {
+          ...base,
+          param: retryOf.param,
+          shardIndex: retryOf.shardIndex,
+          shardTotal: retryOf.shardTotal,
+          attempt: retryOf.attempt + 1,
+          retriesLeft: Math.max(0, retryOf.retriesLeft - 1),
+          originRunId: retryOf.id,
+          batchId: retryOf.batchId,
+        }),
+      ];
+    }
     const shardTotal = job.routeStrategy === "SHARDING_BROADCAST" ? Math.max(1, addresses.length) : 1;
     const runs: Run[] = [];
     for (let shardIndex = 0; shardIndex < shardTotal; shardIndex++) {
       runs.push(
         await insertRun(db, {
-          jobId: job.id,
-          groupId: group.id,
-          fireId: request.fireId ?? 0,
-          triggerType: request.triggerType,
-          scheduledTime: request.scheduledTime,
-          triggerTime,
-          executorAddress: "",
-          handler: job.handler,
+          ...base,
           param: request.param ?? job.param,
           shardIndex,
           shardTotal,
           attempt: 0,
           retriesLeft: job.retry.count,
           originRunId: request.originRunId ?? 0,
+          // Shard 0 is the batch; the other shards point at it.
+          batchId: runs[0]?.id ?? 0,
         }),
       );
     }
-    return Promise.all(runs.map((run) => this.dispatch(run, plan)));
+    return runs;
   }
 
-  private async dispatch(run: Run, plan: DispatchPlan): Promise<Run> {
+  /** Routes and dispatches created runs through the trigger pools; resolves once every trigger result is stored. */
+  dispatchAll(runs: readonly Run[], prepared: PreparedFire): Promise<Run[]> {
+    const plan: PreparedFire & { readonly startedAt: number } = { ...prepared, startedAt: this.deps.now() };
+    return Promise.all(runs.map((run) => this.deps.pools.run(run.jobId, () => this.dispatch(run, plan))));
+  }
+
+  private async dispatch(run: Run, plan: PreparedFire & { readonly startedAt: number }): Promise<Run> {
     const { job, group } = plan.request;
     let probes: readonly RouteProbe[] = [];
     const report = (chosenAddress: string, replyCode: string, replyMessage: string): TriggerReport => ({
@@ -119,7 +167,8 @@ export class TriggerService {
     const credentials = { appName: group.appName, accessToken: group.accessToken };
     let address: string | undefined;
     if (job.routeStrategy === "SHARDING_BROADCAST") {
-      address = plan.addresses[run.shardIndex];
+      // A retried shard keeps its index while the address list may have shrunk since: wrap around it.
+      address = plan.addresses[run.shardIndex % plan.addresses.length];
     } else {
       const strategy = this.deps.strategies.get(job.routeStrategy);
       if (strategy === undefined) return fail("", "unimplemented", `route strategy ${job.routeStrategy} is not available`);
@@ -159,11 +208,13 @@ export class TriggerService {
   }
 
   private async record(run: Run, result: Parameters<typeof recordTriggerResult>[2]): Promise<Run> {
-    const stored = await recordTriggerResult(this.deps.db, run.id, result, this.deps.now());
-    if (result.triggerState === "FAILED") {
-      this.deps.logger.warn("trigger failed", { run: run.id, job: run.jobId, reason: result.report.replyMessage });
-    }
-    return stored ?? run;
+    if (result.triggerState !== "FAILED") return (await recordTriggerResult(this.deps.db, run.id, result, this.deps.now())) ?? run;
+    this.deps.logger.warn("trigger failed", { run: run.id, job: run.jobId, reason: result.report.replyMessage });
+    // The trigger result is stored with the run still PENDING; the finisher then fails it together with its
+    // retry or alarm, in one transaction.
+    const stored = (await recordTriggerResult(this.deps.db, run.id, { ...result, state: "PENDING" }, this.deps.now())) ?? run;
+    await this.deps.finisher.finishOne(stored, { state: "FAILED", message: `trigger failed: ${result.report.replyMessage}`, retryable: true });
+    return (await getRun(this.deps.db, run.id)) ?? stored;
   }
 }
 

@@ -10,14 +10,14 @@ import {
   RegistryResponseSchema,
   type CallbackRequest,
   type CallbackResponse,
-  type RunResult,
 } from "../../../gen/jobwire/v1/admin_service_pb.js";
 import { RunState } from "../../../gen/jobwire/v1/run_pb.js";
 import type { AdminContext } from "../../context.js";
-import type { RunState as DomainRunState } from "../../domain/index.js";
+import type { RunState as DomainRunState, Run } from "../../domain/index.js";
 import { InvalidArgumentError, PermissionDeniedError } from "../../errors.js";
 import { isHttpUrl } from "../../jobs/job-validation.js";
-import { completeRun, getRun, removeRegistryEntry, upsertRegistryEntry } from "../../persistence/index.js";
+import { getRuns, removeRegistryEntry, upsertRegistryEntry } from "../../persistence/index.js";
+import type { RunOutcome } from "../../scheduler/run-finisher.js";
 import { requireExecutor } from "../principal-guards.js";
 
 /** The admin keeps this much of a handler's message (XXL-JOB keeps 15 000 characters too). */
@@ -40,11 +40,12 @@ export function createAdminService(app: AdminContext): ServiceImpl<typeof AdminS
       }
       if (!isHttpUrl(req.address)) throw new InvalidArgumentError("address", `"${req.address}" is not an http(s) URL such as "http://10.0.0.5:9999"`);
       if (req.handlerNames.length > 10_000) throw new InvalidArgumentError("handler_names", "must have at most 10 000 entries");
+      const address = req.address.replace(/\/+$/, "");
       await upsertRegistryEntry(
         app.db,
         {
           appName: req.appName,
-          address: req.address.replace(/\/+$/, ""),
+          address,
           handlerNames: req.handlerNames,
           sdkVersion: req.sdkVersion.slice(0, 64),
           runningRunIds: req.runningRunIds.map(Number),
@@ -52,6 +53,7 @@ export function createAdminService(app: AdminContext): ServiceImpl<typeof AdminS
         },
         app.now(),
       );
+      await app.monitor.onBeat(address, new Set(req.runningRunIds.map(Number)));
       return create(RegistryResponseSchema, {
         beatInterval: durationFromMs(app.options.beatIntervalMs),
         deadTimeout: durationFromMs(app.options.deadTimeoutMs),
@@ -78,36 +80,42 @@ export function createAdminService(app: AdminContext): ServiceImpl<typeof AdminS
 }
 
 /**
- * Stores a batch of results and answers with the run ids that are now durably final. Each result is applied
- * with a conditional update (only a PENDING or RUNNING run changes), so a re-sent result changes nothing and is
- * simply acknowledged again. The ack is produced only after the write has returned.
+ * Stores a batch of results and answers with the run ids that are now durably final. The batch is applied in
+ * one transaction by the run finisher, each result with a conditional update (only a PENDING or RUNNING run
+ * changes), so a re-sent result changes nothing and is simply acknowledged again. The ack is produced only after
+ * the transaction has committed.
  */
 async function applyBatch(app: AdminContext, groupId: number, batch: CallbackRequest, ctx: HandlerContext): Promise<CallbackResponse> {
   const response = create(CallbackResponseSchema, {});
-  for (const result of batch.results.slice(0, MAX_RESULTS_PER_MESSAGE)) {
-    if (ctx.signal.aborted) break;
-    const outcome = await applyResult(app, groupId, result);
-    if (outcome === "acked") response.ackedRunIds.push(result.runId);
-    else response.rejections.push(create(CallbackRejectionSchema, { runId: result.runId, reason: outcome.reason }));
+  const results = batch.results.slice(0, MAX_RESULTS_PER_MESSAGE);
+  const runs = new Map((await getRuns(app.db, results.map((r) => Number(r.runId)))).map((run) => [run.id, run]));
+  const items: { run: Run; outcome: RunOutcome }[] = [];
+  const acked: bigint[] = [];
+  for (const result of results) {
+    const runId = Number(result.runId);
+    const reject = (reason: string): void => void response.rejections.push(create(CallbackRejectionSchema, { runId: result.runId, reason }));
+    const state = FINAL_FROM_EXECUTOR.get(result.state);
+    if (state === undefined) {
+      reject(`state ${RunState[result.state] ?? result.state} is not a final state an executor may report`);
+      continue;
+    }
+    const run = runs.get(runId);
+    if (run === undefined) {
+      reject(`run ${runId} does not exist`);
+      continue;
+    }
+    // A token authorizes only its own group: results for another group's runs are refused for good.
+    if (run.groupId !== groupId) {
+      reject(`run ${runId} belongs to another executor group`);
+      continue;
+    }
+    items.push({ run, outcome: { state, message: truncate(result.message, HANDLE_MESSAGE_LIMIT), retryable: !result.nonRetryable } });
+    acked.push(result.runId);
   }
+  if (ctx.signal.aborted) return response;
+  await app.finisher.finish(items);
+  response.ackedRunIds.push(...acked);
   return response;
-}
-
-async function applyResult(app: AdminContext, groupId: number, result: RunResult): Promise<"acked" | { reason: string }> {
-  const state = FINAL_FROM_EXECUTOR.get(result.state);
-  if (state === undefined) return { reason: `state ${RunState[result.state] ?? result.state} is not a final state an executor may report` };
-  const runId = Number(result.runId);
-  const run = await getRun(app.db, runId);
-  if (run === undefined) return { reason: `run ${runId} does not exist` };
-  // A token authorizes only its own group: results for another group's runs are refused for good.
-  if (run.groupId !== groupId) return { reason: `run ${runId} belongs to another executor group` };
-  await completeRun(app.db, runId, {
-    state,
-    handleMessage: truncate(result.message, HANDLE_MESSAGE_LIMIT),
-    handleTime: app.now(),
-    retryable: !result.nonRetryable,
-  });
-  return "acked";
 }
 
 function truncate(text: string, limit: number): string {

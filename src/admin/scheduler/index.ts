@@ -1,0 +1,14 @@
+export { systemClock } from "./clock.js";
+export type { Clock } from "./clock.js";
+export { startPeriodicTask } from "./periodic-task.js";
+export type { PeriodicTask } from "./periodic-task.js";
+export { reportDay } from "./report-day.js";
+export { runRetention } from "./retention.js";
+export { retryDelayMs } from "./retry-backoff.js";
+export { RunFinisher } from "./run-finisher.js";
+export type { RunFinisherDeps, RunOutcome } from "./run-finisher.js";
+export { RunMonitor } from "./run-monitor.js";
+export type { RunMonitorDeps, RunMonitorOptions } from "./run-monitor.js";
+export { Scheduler } from "./scheduler.js";
+export type { SchedulerDeps, SchedulerOptions, TickResult } from "./scheduler.js";
+export { TimerQueue } from "./timer-queue.js";

@@ -1,0 +1,298 @@
+import type { Kysely } from "kysely";
+import type { PlannedFire, Run } from "../domain/index.js";
+import {
+  applyJobPlan,
+  claimDueJobs,
+  claimPlannedFire,
+  getGroup,
+  getJob,
+  getRun,
+  inTransaction,
+  insertPlannedFires,
+  listDispatchableFires,
+  listOwnFiresAfter,
+  markFireDispatched,
+  releaseFires,
+  type Database,
+  type NewPlannedFire,
+} from "../persistence/index.js";
+import { planFires, type FirePlan } from "../schedule/fire-planner.js";
+import type { TriggerService } from "../trigger/trigger-service.js";
+import type { Logger } from "../../shared/logger.js";
+import type { Clock } from "./clock.js";
+import { TimerQueue } from "./timer-queue.js";
+
+/** Tuning of the scheduler loop; `resolveAdminOptions()` fills every field. */
+export interface SchedulerOptions {
+  /** Name of this admin in planned-fire leases; unique in a cluster. */
+  readonly nodeId: string;
+  /** Fires up to this far ahead are planned and held in memory to be dispatched at their millisecond. */
+  readonly preReadMs: number;
+  /** Pause between two planning rounds. */
+  readonly scanIntervalMs: number;
+  /** Jobs claimed per planning transaction. */
+  readonly batchSize: number;
+  readonly misfireThresholdMs: number;
+  /** How long past its instant a planned fire stays this admin's before another admin may take it over. */
+  readonly takeoverAfterMs: number;
+  readonly defaultTimeZone: string;
+}
+
+export interface SchedulerDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly trigger: TriggerService;
+  readonly logger: Logger;
+  readonly options: SchedulerOptions;
+}
+
+/** What one round did; for tests and metrics. */
+export interface TickResult {
+  /** Jobs whose schedule this round advanced. */
+  readonly jobsPlanned: number;
+  /** Fires this round planned. */
+  readonly firesPlanned: number;
+  /** Fires this round put in the timer queue (its own new ones and those it took over). */
+  readonly firesQueued: number;
+}
+
+/** Planning transactions per round at most; a backlog beyond this waits for the next round. */
+const MAX_PLANNING_ROUNDS = 20;
+/** Fires read per pick-up query. */
+const PICKUP_LIMIT = 20_000;
+
+/**
+ * The admin's scheduler: plans fires durably and dispatches each at its millisecond.
+ *
+ * Every round it claims due jobs (next fire within the pre-read window) and, in the same transaction, writes
+ * their planned fires (unique per job and instant) and advances their next fire time. Several admins do this in
+ * parallel on MySQL/MariaDB and PostgreSQL because the claim skips rows another admin has locked. Planned fires
+ * carry a lease: the planning admin holds them until a short time past their instant, then any admin may take
+ * them over, so the fires of an admin that died are dispatched by the others (or by itself after a restart).
+ *
+ * A fire is dispatched by marking it DISPATCHED (only if still PLANNED and still this admin's) in the same
+ * transaction that writes its runs; that conditional update is what makes each fire run exactly once.
+ */
+export class Scheduler {
+  private readonly queue: TimerQueue<PlannedFire>;
+  private readonly queued = new Set<number>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private lastOwnFireId = 0;
+  private loopTimer: unknown = undefined;
+  private running = false;
+  private current: Promise<unknown> | undefined;
+  private wakeRequested = false;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.queue = new TimerQueue(deps.clock, (fire) => this.onDue(fire));
+  }
+
+  /** Fires held in memory waiting for their instant. */
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Asks for a pick-up round soon, e.g. after retries or child fires were planned. */
+  wake(): void {
+    if (!this.running || this.wakeRequested) return;
+    this.wakeRequested = true;
+    this.schedule(0);
+  }
+
+  /**
+   * Stops planning, gives this admin's undispatched fires back (so other admins dispatch them without waiting
+   * for the lease to run out) and waits for dispatches in progress.
+   */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.loopTimer !== undefined) this.deps.clock.clearTimeout(this.loopTimer);
+    this.loopTimer = undefined;
+    await this.current?.catch(() => undefined);
+    this.queue.stop();
+    this.queue.drain();
+    this.queued.clear();
+    await Promise.allSettled([...this.inFlight]);
+    try {
+      await releaseFires(this.deps.db, this.deps.options.nodeId);
+    } catch (error) {
+      this.deps.logger.warn("could not release planned fires; other admins take them over when their lease ends", { error: String(error) });
+    }
+  }
+
+  /** One round: plan due jobs, then queue own new fires and take over abandoned ones. */
+  async tick(): Promise<TickResult> {
+    const planned = await this.planDueJobs();
+    const firesQueued = await this.pickUp();
+    return { ...planned, firesQueued };
+  }
+
+  /** Resolves once every dispatch started so far has stored its trigger results (for tests). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.loopTimer !== undefined) this.deps.clock.clearTimeout(this.loopTimer);
+    this.loopTimer = this.deps.clock.setTimeout(() => {
+      this.loopTimer = undefined;
+      void this.loop();
+    }, delayMs);
+  }
+
+  private async loop(): Promise<void> {
+    if (!this.running) return;
+    if (this.current !== undefined) {
+      // A round is in progress; it re-arms the loop when it ends.
+      return;
+    }
+    this.wakeRequested = false;
+    const round = this.tick();
+    this.current = round;
+    try {
+      await round;
+    } catch (error) {
+      this.deps.logger.error("scheduler round failed; retrying next round", { error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      this.current = undefined;
+    }
+    if (this.running) this.schedule(this.wakeRequested ? 0 : this.deps.options.scanIntervalMs);
+  }
+
+  private async planDueJobs(): Promise<{ jobsPlanned: number; firesPlanned: number }> {
+    const { db, clock, options } = this.deps;
+    let jobsPlanned = 0;
+    let firesPlanned = 0;
+    for (let round = 0; round < MAX_PLANNING_ROUNDS; round++) {
+      const now = clock.now();
+      const result = await inTransaction(db, async (trx) => {
+        const jobs = await claimDueJobs(trx, now + options.preReadMs, options.batchSize);
+        const fires: NewPlannedFire[] = [];
+        let advanced = 0;
+        for (const job of jobs) {
+          const plan = this.planJob(job, now);
+          const applied = await applyJobPlan(
+            trx,
+            job.id,
+            job.nextFireTime,
+            { state: plan.keepRunning ? "RUNNING" : "STOPPED", nextFireTime: plan.nextFireTime, lastFireTime: plan.lastFireTime },
+            now,
+          );
+          if (!applied) continue;
+          advanced++;
+          if (!plan.keepRunning) this.deps.logger.info("job stopped: its schedule has no future fire time", { job: job.id });
+          for (const fire of plan.fires) {
+            fires.push({
+              jobId: job.id,
+              scheduledTime: fire.scheduledTime,
+              triggerType: fire.triggerType,
+              owner: options.nodeId,
+              leaseUntil: Math.max(fire.scheduledTime, now) + options.takeoverAfterMs,
+            });
+          }
+        }
+        const inserted = await insertPlannedFires(trx, fires, now);
+        return { claimed: jobs.length, advanced, inserted };
+      });
+      jobsPlanned += result.advanced;
+      firesPlanned += result.inserted;
+      if (result.claimed < options.batchSize) break;
+    }
+    return { jobsPlanned, firesPlanned };
+  }
+
+  private planJob(job: Parameters<typeof planFires>[0] & { readonly id: number }, now: number): FirePlan {
+    const { options } = this.deps;
+    try {
+      return planFires(job, {
+        now,
+        preReadMs: options.preReadMs,
+        misfireThresholdMs: options.misfireThresholdMs,
+        defaultTimeZone: options.defaultTimeZone,
+        // A 1 s FIX_RATE job has one fire per second of the window, plus one for the window's edges.
+        maxFiresPerJob: Math.ceil(options.preReadMs / 1000) + 1,
+      });
+    } catch (error) {
+      // A stored schedule that no longer parses (e.g. a time zone removed from the system) must not stall the
+      // loop for every other job: the job stops, and the reason is logged.
+      this.deps.logger.error("job stopped: its schedule cannot be evaluated", { job: job.id, error: error instanceof Error ? error.message : String(error) });
+      return { fires: [], nextFireTime: 0, lastFireTime: job.lastFireTime, keepRunning: false, misfired: false };
+    }
+  }
+
+  private async pickUp(): Promise<number> {
+    const { db, clock, options } = this.deps;
+    let queued = 0;
+    for (const fire of await listOwnFiresAfter(db, options.nodeId, this.lastOwnFireId, PICKUP_LIMIT)) {
+      this.lastOwnFireId = Math.max(this.lastOwnFireId, fire.id);
+      if (this.enqueue(fire)) queued++;
+    }
+    const now = clock.now();
+    for (const fire of await listDispatchableFires(db, options.nodeId, now + options.preReadMs, now, PICKUP_LIMIT)) {
+      if (this.queued.has(fire.id)) continue;
+      const leaseUntil = Math.max(fire.scheduledTime, now) + options.takeoverAfterMs;
+      if (!(await claimPlannedFire(db, fire.id, options.nodeId, leaseUntil, now))) continue;
+      if (fire.owner !== "") this.deps.logger.info("took over a planned fire", { fire: fire.id, job: fire.jobId, from: fire.owner });
+      if (this.enqueue(fire)) queued++;
+    }
+    return queued;
+  }
+
+  private enqueue(fire: PlannedFire): boolean {
+    if (this.queued.has(fire.id)) return false;
+    this.queued.add(fire.id);
+    this.queue.add(fire.scheduledTime, fire);
+    return true;
+  }
+
+  private onDue(fire: PlannedFire): void {
+    const dispatch = this.dispatch(fire)
+      .catch((error: unknown) => {
+        // The fire stays PLANNED (or its runs stay PENDING); lease takeover or the stale-run sweep finishes it.
+        this.deps.logger.error("dispatch failed", { fire: fire.id, job: fire.jobId, error: error instanceof Error ? error.message : String(error) });
+      })
+      .finally(() => {
+        this.queued.delete(fire.id);
+        this.inFlight.delete(dispatch);
+      });
+    this.inFlight.add(dispatch);
+  }
+
+  private async dispatch(fire: PlannedFire): Promise<void> {
+    const { db, clock, options, trigger } = this.deps;
+    const job = await getJob(db, fire.jobId);
+    const skip = async (reason: string): Promise<void> => {
+      if (await markFireDispatched(db, fire.id, clock.now(), options.nodeId)) this.deps.logger.info("planned fire skipped", { fire: fire.id, job: fire.jobId, reason });
+    };
+    if (job === undefined) return skip("the job was deleted");
+    // A scheduled fire of a job stopped after planning does not run; retries and children of earlier runs do.
+    if ((fire.triggerType === "SCHEDULE" || fire.triggerType === "MISFIRE") && job.state !== "RUNNING") return skip("the job was stopped");
+    const group = await getGroup(db, job.groupId);
+    if (group === undefined) return skip("the job's executor group was deleted");
+    let retryOf: Run | undefined;
+    if (fire.triggerType === "RETRY") {
+      retryOf = await getRun(db, fire.originRunId);
+      if (retryOf === undefined) return skip(`run ${fire.originRunId} to retry was deleted`);
+    }
+    const prepared = await trigger.prepare({
+      job,
+      group,
+      triggerType: fire.triggerType,
+      scheduledTime: fire.scheduledTime,
+      fireId: fire.id,
+      ...(fire.triggerType === "PARENT" ? { originRunId: fire.originRunId } : {}),
+      ...(retryOf !== undefined ? { retryOf } : {}),
+    });
+    const runs = await inTransaction(db, async (trx) => {
+      if (!(await markFireDispatched(trx, fire.id, clock.now(), options.nodeId))) return undefined;
+      return trigger.createRuns(trx, prepared);
+    });
+    if (runs === undefined) return;
+    await trigger.dispatchAll(runs, prepared);
+  }
+}
