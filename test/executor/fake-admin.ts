@@ -13,6 +13,8 @@ import {
   type RunResult,
 } from "../../src/gen/jobwire/v1/admin_service_pb.js";
 import { APP_NAME_HEADER, AUTHORIZATION_HEADER, parseBearer } from "../../src/shared/metadata.js";
+import type { ResolvedTlsOptions } from "../../src/executor/tls-options.js";
+import { startTlsRpcServer } from "../../src/executor/tls-server.js";
 import { startRpcServer, type RpcServer } from "../../src/shared/net/index.js";
 
 /** What the fake admin does with results: store and ack them, or swallow them without answering. */
@@ -40,6 +42,8 @@ export interface FakeAdminOptions {
   readonly ackMode?: AckMode;
   /** Returns a reason to reject a result for good instead of storing it. */
   readonly reject?: (runId: number) => string | undefined;
+  /** Serve TLS (mutual when `requireClientCert`) instead of h2c. */
+  readonly tls?: ResolvedTlsOptions;
 }
 
 /**
@@ -93,6 +97,7 @@ export async function startFakeAdmin(options: FakeAdminOptions): Promise<FakeAdm
         },
       }),
   });
-  const server: RpcServer = await startRpcServer({ handler, host: "127.0.0.1", port: options.port ?? 0, pingIntervalMs: 10_000, pingTimeoutMs: 5_000 });
+  const serverOptions = { handler, host: "127.0.0.1", port: options.port ?? 0, pingIntervalMs: 10_000, pingTimeoutMs: 5_000 };
+  const server: RpcServer = options.tls === undefined ? await startRpcServer(serverOptions) : await startTlsRpcServer({ ...serverOptions, tls: options.tls });
   return { url: server.url, port: server.port, registrations, removals, received, stored, batchSizes, close: () => server.close(20) };
 }

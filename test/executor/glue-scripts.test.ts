@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findExecutable, InterpreterResolver } from "../../src/executor/glue-interpreters.js";
 import { runLogPath } from "../../src/executor/run-log.js";
 import type { RunResult } from "../../src/gen/jobwire/v1/admin_service_pb.js";
-import type { RunRequest, RunRequestSchema } from "../../src/gen/jobwire/v1/executor_service_pb.js";
+import type { LogResponse, RunRequest, RunRequestSchema } from "../../src/gen/jobwire/v1/executor_service_pb.js";
 import { GlueType } from "../../src/gen/jobwire/v1/job_pb.js";
 import { RunState } from "../../src/gen/jobwire/v1/run_pb.js";
 import { runRequest } from "./harness.js";
@@ -90,6 +90,24 @@ describe("GLUE scripts (glueEnabled, over the executor's real HTTP/2 server)", (
         expect(result.state).toBe(RunState.FAILED);
         expect(result.message).toMatch(new RegExp(`^GLUE type ${name} needs the "${program}"( or "\\w+")? interpreter, which is not installed on this executor's machine`));
       }
+    });
+  });
+
+  describe("Log", () => {
+    it("streams a script's output while it runs when following, and ends with the run", async () => {
+      // The script blocks after its first line until it is killed, so "tick 2" never comes.
+      const req = script(230n, GlueType.SHELL, 'echo "tick 1"\nsleep 300\necho "tick 2"\n');
+      await fx.caller.client.run(req);
+      const seen: LogResponse[] = [];
+      const following = (async () => {
+        for await (const message of fx.caller.client.log({ runId: req.runId, triggerTime: req.triggerTime, follow: true })) seen.push(message);
+      })();
+      await waitFor("tick 1 to be streamed before the run ends", () => (seen.some((m) => m.lines.some((line) => line.endsWith("tick 1"))) ? true : undefined));
+      expect(seen.some((m) => m.end)).toBe(false);
+      await fx.caller.client.kill({ target: { case: "runId", value: req.runId } });
+      await following;
+      expect(seen.at(-1)?.end).toBe(true);
+      expect(seen.flatMap((m) => m.lines).at(-1)).toMatch(/ended: KILLED/);
     });
   });
 

@@ -3,6 +3,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { mkdtemp } from "node:fs/promises";
+import type { SecureClientSessionOptions } from "node:http2";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ExecutorService, RunRequestSchema, type RunRequest } from "../../src/gen/jobwire/v1/executor_service_pb.js";
@@ -32,8 +33,12 @@ export interface ExecutorCaller {
 }
 
 /** A gRPC (h2c) client of an executor, sending the given credentials like the admin does. */
-export function callExecutor(address: string, credentials: { appName?: string; token?: string } = { appName: APP_NAME, token: ACCESS_TOKEN }): ExecutorCaller {
-  const sessions = new Http2SessionManager(address);
+export function callExecutor(
+  address: string,
+  credentials: { appName?: string; token?: string } = { appName: APP_NAME, token: ACCESS_TOKEN },
+  tls: SecureClientSessionOptions = {},
+): ExecutorCaller {
+  const sessions = new Http2SessionManager(address, {}, tls);
   const transport = createGrpcTransport({
     baseUrl: address,
     sessionManager: sessions,

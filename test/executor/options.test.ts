@@ -1,7 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveExecutorOptions, type ExecutorOptions } from "../../src/executor/index.js";
-import { silentLogger } from "../../src/shared/logger.js";
+import { silentLogger, type Logger } from "../../src/shared/logger.js";
 
 const valid: ExecutorOptions = { adminAddresses: ["http://127.0.0.1:8080"], appName: "demo-app", accessToken: "token", logger: silentLogger };
 
@@ -19,6 +19,7 @@ describe("executor options", () => {
         glueEnabled: false,
         registryIntervalMs: 30_000,
         shutdownGraceMs: 5_000,
+        tls: undefined,
       });
     });
 
@@ -40,6 +41,9 @@ describe("executor options", () => {
       ["a retention below 3 days", { logRetentionDays: 2 }, /logRetentionDays: 2 must be a whole number of days ≥ 3, or 0 to keep run logs forever/],
       ["a registry interval that is too short", { registryIntervalMs: 10 }, /registryIntervalMs: 10 must be milliseconds/],
       ["a public address that is not a URL", { address: "10.0.0.5:9999" }, /address: "10.0.0.5:9999" is not an http\(s\) URL/],
+      ["a misspelt option", { adminAddress: "http://x" } as Partial<ExecutorOptions>, /Invalid executor option adminAddress: is not an executor option; the options are adminAddresses, appName, /],
+      ["glueEnabled as a string", { glueEnabled: "yes" as unknown as boolean }, /glueEnabled: "yes" must be true or false/],
+      ["a logger without methods", { logger: {} as unknown as Logger }, /logger: must have debug, info, warn and error methods/],
     ])("refuses %s with a message naming the option", (_what, override, message) => {
       expect(() => resolveExecutorOptions({ ...valid, ...override })).toThrow(message);
     });
