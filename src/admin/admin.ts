@@ -18,6 +18,8 @@ import { RunMonitor } from "./scheduler/run-monitor.js";
 import { Scheduler } from "./scheduler/scheduler.js";
 import { startPeriodicTask, type PeriodicTask } from "./scheduler/periodic-task.js";
 import { runRetention } from "./scheduler/retention.js";
+import { sweepAlarms } from "./scheduler/alarm-sweeper.js";
+import { createConfiguredAlarmDispatcher } from "./alarm/index.js";
 import { serveConsolePage } from "./console/console-page.js";
 import { createDemoJob, ensureExecutorGroup } from "./provisioning/demo-setup.js";
 
@@ -54,6 +56,7 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
   let scheduler: Scheduler | undefined;
   let maintenance: PeriodicTask | undefined;
   const executors = new ExecutorClients();
+  const alarms = createConfiguredAlarmDispatcher(options.alarms, options.logger);
   try {
     await migrateToLatest(database.db);
     const clock = options.clock;
@@ -138,6 +141,7 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
       options.monitorIntervalMs,
       async () => {
         await monitor.sweep();
+        await sweepAlarms({ db: database.db, now, dispatcher: alarms, logger: options.logger, publicUrl: options.alarms.publicUrl });
         await runRetention(database.db, options.nodeId, options.runRetentionDays, now(), options.logger);
       },
       options.logger,
@@ -167,6 +171,7 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
         shutdown.abort();
         await closed;
         executors.closeAll();
+        await alarms.close();
         await database.close();
       },
     };
@@ -175,6 +180,7 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
     await maintenance?.stop();
     await server?.close(0);
     executors.closeAll();
+    await alarms.close();
     await database.close();
     throw error;
   }

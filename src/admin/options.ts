@@ -4,6 +4,7 @@ import { createConsoleLogger, type Logger } from "../shared/logger.js";
 import { isValidTimeZone } from "./schedule/quartz-cron.js";
 import { systemTimeZone } from "./schedule/next-fire-time.js";
 import { systemClock, type Clock } from "./scheduler/clock.js";
+import { resolveAlarmOptions, type AlarmOptions, type ResolvedAlarmOptions } from "./alarm/index.js";
 
 /** Options of `createAdmin()`. Every field is optional; the defaults suit one admin on one machine. */
 export interface AdminOptions {
@@ -119,6 +120,12 @@ export interface AdminOptions {
   slowTriggerConcurrency?: number;
   /** Time source of the scheduler and monitors; tests pass a fake clock. @default the system clock */
   clock?: Clock;
+  /**
+   * Alarm delivery: SMTP for email alarms, the HMAC secret of webhook alarms, the console's public URL.
+   * `jobwire admin` reads them from `JOBWIRE_SMTP_*`, `JOBWIRE_WEBHOOK_SECRET` and `JOBWIRE_PUBLIC_URL`.
+   * @default no SMTP (email alarms fail visibly), unsigned webhooks
+   */
+  alarms?: AlarmOptions;
 }
 
 /** Options after validation, with every default applied. */
@@ -147,6 +154,7 @@ export interface ResolvedAdminOptions {
   readonly fastTriggerConcurrency: number;
   readonly slowTriggerConcurrency: number;
   readonly clock: Clock;
+  readonly alarms: ResolvedAlarmOptions;
 }
 
 /** Validates `options` eagerly and returns them fully defaulted; throws an Error naming the bad option. */
@@ -214,5 +222,6 @@ export function resolveAdminOptions(options: AdminOptions = {}): ResolvedAdminOp
     fastTriggerConcurrency: count("fastTriggerConcurrency", options.fastTriggerConcurrency, 200, 1),
     slowTriggerConcurrency: count("slowTriggerConcurrency", options.slowTriggerConcurrency, 100, 1),
     clock: options.clock ?? systemClock,
+    alarms: resolveAlarmOptions(options.alarms ?? {}),
   };
 }

@@ -12,3 +12,5 @@ export type { RunMonitorDeps, RunMonitorOptions } from "./run-monitor.js";
 export { Scheduler } from "./scheduler.js";
 export type { SchedulerDeps, SchedulerOptions, TickResult } from "./scheduler.js";
 export { TimerQueue } from "./timer-queue.js";
+export { sweepAlarms } from "./alarm-sweeper.js";
+export type { AlarmSweeperDeps } from "./alarm-sweeper.js";

@@ -1,4 +1,4 @@
-import { startAdmin, type Admin, type AdminOptions } from "../../admin/index.js";
+import { alarmOptionsFromEnv, startAdmin, type Admin, type AdminOptions } from "../../admin/index.js";
 import { intSetting, parseFlags, setting } from "../args.js";
 
 export const ADMIN_HELP = `Usage: jobwire admin [options]
@@ -10,6 +10,11 @@ Options (environment variable in brackets):
   --host HOST          interface to listen on (default 0.0.0.0)               [JOBWIRE_HOST]
   --port PORT          port (default 8080)                                    [JOBWIRE_PORT]
   --node-id ID         name of this admin in a cluster                        [JOBWIRE_NODE_ID]
+  --time-zone ZONE     zone of jobs without one and of report days (default TZ) [JOBWIRE_TIME_ZONE]
+  --no-scheduler       serve the API only; plan and dispatch no fires          [JOBWIRE_SCHEDULER=off]
+  --retention-days N   delete finished runs older than N days (default 30, 0 keeps) [JOBWIRE_RETENTION_DAYS]
+  Alarms: JOBWIRE_SMTP_HOST, JOBWIRE_SMTP_PORT, JOBWIRE_SMTP_SECURE, JOBWIRE_SMTP_USER, JOBWIRE_SMTP_PASSWORD,
+  JOBWIRE_ALARM_EMAIL_FROM, JOBWIRE_WEBHOOK_SECRET (HMAC of webhook alarms), JOBWIRE_PUBLIC_URL (console link).
   The first start creates the user "admin"; its password is JOBWIRE_ADMIN_PASSWORD or a random one printed once.
 `;
 
@@ -20,6 +25,9 @@ export function adminOptionsFromArgs(argv: readonly string[]): AdminOptions {
     host: { type: "string" },
     port: { type: "string" },
     "node-id": { type: "string" },
+    "time-zone": { type: "string" },
+    "no-scheduler": { type: "boolean" },
+    "retention-days": { type: "string" },
   });
   const options: AdminOptions = {};
   const databaseUrl = setting(flags, "database-url", "JOBWIRE_DATABASE_URL");
@@ -30,6 +38,12 @@ export function adminOptionsFromArgs(argv: readonly string[]): AdminOptions {
   if (port !== undefined) options.port = port;
   const nodeId = setting(flags, "node-id", "JOBWIRE_NODE_ID");
   if (nodeId !== undefined) options.nodeId = nodeId;
+  const timeZone = setting(flags, "time-zone", "JOBWIRE_TIME_ZONE");
+  if (timeZone !== undefined) options.timeZone = timeZone;
+  if (flags["no-scheduler"] === true || process.env["JOBWIRE_SCHEDULER"] === "off") options.schedulerEnabled = false;
+  const retentionDays = intSetting("--retention-days", setting(flags, "retention-days", "JOBWIRE_RETENTION_DAYS"));
+  if (retentionDays !== undefined) options.runRetentionDays = retentionDays;
+  options.alarms = alarmOptionsFromEnv(process.env);
   const password = process.env["JOBWIRE_ADMIN_PASSWORD"];
   if (password !== undefined && password !== "") options.initialAdminPassword = password;
   return options;

@@ -1,0 +1,76 @@
+import type { Kysely } from "kysely";
+import type { ExecutorGroup, Job } from "../../../src/admin/domain/index.js";
+import { insertGroup, insertJob, setJobSchedule, type Database, type NewJob } from "../../../src/admin/persistence/index.js";
+import { createRouteStrategies } from "../../../src/admin/routing/index.js";
+import { RunFinisher } from "../../../src/admin/scheduler/run-finisher.js";
+import { RunMonitor } from "../../../src/admin/scheduler/run-monitor.js";
+import { Scheduler } from "../../../src/admin/scheduler/scheduler.js";
+import { ExecutorClients } from "../../../src/admin/trigger/executor-clients.js";
+import { TriggerPools } from "../../../src/admin/trigger/trigger-pools.js";
+import { TriggerService } from "../../../src/admin/trigger/trigger-service.js";
+import { silentLogger } from "../../../src/shared/logger.js";
+import { newGroup, newJob } from "../persistence/fixtures.js";
+import { FakeClock } from "../../helpers/fake-clock.js";
+
+/** A fixed start instant on a whole second, so FIX_RATE grids are easy to read. */
+export const T0 = Date.UTC(2030, 0, 1, 0, 0, 0);
+
+/** One admin's scheduling parts wired as `startAdmin()` wires them, on a fake clock and a shared database. */
+export interface AdminNode {
+  readonly nodeId: string;
+  readonly clock: FakeClock;
+  readonly scheduler: Scheduler;
+  readonly finisher: RunFinisher;
+  readonly monitor: RunMonitor;
+  readonly trigger: TriggerService;
+  close(): void;
+}
+
+export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = new FakeClock(T0)): AdminNode {
+  const now = (): number => clock.now();
+  const executors = new ExecutorClients();
+  let scheduler: Scheduler | undefined;
+  const finisher = new RunFinisher({ db, now, reportTimeZone: "UTC", logger: silentLogger, onFollowUpsPlanned: () => scheduler?.wake(), random: () => 0.5 });
+  const trigger = new TriggerService({
+    db,
+    executors,
+    strategies: createRouteStrategies(),
+    nodeId,
+    triggerTimeoutMs: 3_000,
+    deadTimeoutMs: 90_000,
+    now,
+    logger: silentLogger,
+    finisher,
+    pools: new TriggerPools({ fastConcurrency: 50, slowConcurrency: 10, slowThresholdMs: 500, slowCountPerMinute: 10, now }),
+  });
+  scheduler = new Scheduler({
+    db,
+    clock,
+    trigger,
+    logger: silentLogger,
+    options: { nodeId, preReadMs: 5_000, scanIntervalMs: 1_000, batchSize: 100, misfireThresholdMs: 5_000, takeoverAfterMs: 2_000, defaultTimeZone: "UTC" },
+  });
+  const monitor = new RunMonitor({
+    db,
+    now,
+    finisher,
+    executors,
+    logger: silentLogger,
+    options: { beatIntervalMs: 30_000, deadTimeoutMs: 90_000, triggerTimeoutMs: 3_000 },
+  });
+  return { nodeId, clock, scheduler, finisher, monitor, trigger, close: () => executors.closeAll() };
+}
+
+/** A MANUAL group pointing at `address` (no registry needed) and a RUNNING job of it due at `nextFireTime`. */
+export async function seedScheduledJob(
+  db: Kysely<Database>,
+  address: string | readonly string[],
+  overrides: Partial<NewJob>,
+  nextFireTime: number,
+): Promise<{ group: ExecutorGroup; job: Job }> {
+  const group = await insertGroup(db, newGroup({ addressType: "MANUAL", manualAddresses: typeof address === "string" ? [address] : [...address] }), T0);
+  const job = await insertJob(db, newJob(group.id, { routeStrategy: "FIRST", retry: { count: 0, backoff: "FIXED", intervalMs: 1_000, maxIntervalMs: 1_000 }, ...overrides }), T0);
+  const running = await setJobSchedule(db, job.id, { state: "RUNNING", nextFireTime, lastFireTime: 0 }, T0);
+  if (running === undefined) throw new Error("job vanished");
+  return { group, job: running };
+}

@@ -1,0 +1,177 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Run } from "../../../src/admin/domain/index.js";
+import { getJob, listPlannedFires, listRuns, setJobSchedule } from "../../../src/admin/persistence/index.js";
+import type { Kysely } from "kysely";
+import type { Database } from "../../../src/admin/persistence/index.js";
+import { describeEachDatabase } from "../../helpers/databases.js";
+import { FakeClock } from "../../helpers/fake-clock.js";
+import { startFakeExecutor, type FakeExecutor } from "../../helpers/fake-executor.js";
+import { createAdminNode, seedScheduledJob, T0, type AdminNode } from "./harness.js";
+
+async function runsOf(db: Kysely<Database>, jobId: number): Promise<Run[]> {
+  const page = await listRuns(db, { jobId }, { limit: 1_000 });
+  return [...page.items].reverse();
+}
+
+describeEachDatabase("Scheduler", (getDb, dialect) => {
+  let executor: FakeExecutor;
+  const nodes: AdminNode[] = [];
+  const node = (nodeId: string, clock?: FakeClock): AdminNode => {
+    const created = createAdminNode(getDb(), nodeId, clock);
+    nodes.push(created);
+    return created;
+  };
+
+  beforeAll(async () => {
+    executor = await startFakeExecutor();
+  });
+  afterAll(async () => {
+    await executor.stop();
+  });
+  afterEach(async () => {
+    for (const n of nodes.splice(0)) {
+      await n.scheduler.stop();
+      n.close();
+    }
+  });
+
+  it("plans the fires of the pre-read window and dispatches each at its millisecond", async () => {
+    const { job } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "1" }, T0 + 1_000);
+    const a = node(`a-${dialect}-1`);
+    const tick = await a.scheduler.tick();
+    // Window (T0, T0 + 5 s]: instants +1 s … +5 s.
+    expect(tick).toMatchObject({ jobsPlanned: 1, firesPlanned: 5, firesQueued: 5 });
+    expect((await getJob(getDb(), job.id))?.nextFireTime).toBe(T0 + 6_000);
+
+    a.clock.advance(999);
+    await a.scheduler.idle();
+    expect(await runsOf(getDb(), job.id)).toEqual([]);
+    a.clock.advance(1);
+    await a.scheduler.idle();
+    const [first] = await runsOf(getDb(), job.id);
+    expect(first).toMatchObject({ scheduledTime: T0 + 1_000, triggerTime: T0 + 1_000, triggerType: "SCHEDULE", state: "RUNNING", triggerState: "ACCEPTED" });
+    expect(first?.triggerReport?.adminNode).toBe(a.nodeId);
+
+    for (let second = 0; second < 4; second++) {
+      a.clock.advance(1_000);
+      await a.scheduler.idle();
+    }
+    const runs = await runsOf(getDb(), job.id);
+    expect(runs.map((r) => r.scheduledTime - T0)).toEqual([1_000, 2_000, 3_000, 4_000, 5_000]);
+    expect(runs.every((r) => r.triggerTime === r.scheduledTime)).toBe(true);
+  });
+
+  it("fires every (job, instant) exactly once when two admins plan and dispatch the same jobs", async () => {
+    const jobs = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "1", name: `pair ${i}` }, T0 + 1_000)),
+    );
+    const a = node(`a-${dialect}-2`);
+    const b = node(`b-${dialect}-2`);
+    for (let second = 0; second < 8; second++) {
+      await Promise.all([a.scheduler.tick(), b.scheduler.tick()]);
+      a.clock.advance(1_000);
+      b.clock.advance(1_000);
+      await Promise.all([a.scheduler.idle(), b.scheduler.idle()]);
+    }
+    for (const { job } of jobs) {
+      const runs = await runsOf(getDb(), job.id);
+      const instants = runs.map((r) => r.scheduledTime - T0);
+      expect(instants).toEqual([1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000, 8_000]);
+    }
+  });
+
+  it("takes over the planned fires of an admin that died after planning them, once", async () => {
+    const { job } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "1" }, T0 + 1_000);
+    // Admin a plans and then "dies": its clock never moves again, so its timers never fire.
+    const a = node(`a-${dialect}-3`, new FakeClock(T0));
+    await a.scheduler.tick();
+    const b = node(`b-${dialect}-3`, new FakeClock(T0));
+    // Before a's lease ends (instant + 2 s), b leaves a's fires alone.
+    b.clock.set(T0 + 2_500);
+    await b.scheduler.tick();
+    await b.scheduler.idle();
+    expect(await runsOf(getDb(), job.id)).toEqual([]);
+    // Past the lease of the first fire, b takes it over and dispatches it at once.
+    b.clock.set(T0 + 3_001);
+    await b.scheduler.tick();
+    b.clock.advance(0);
+    await b.scheduler.idle();
+    const runs = await runsOf(getDb(), job.id);
+    expect(runs.map((r) => r.scheduledTime - T0)).toEqual([1_000]);
+    expect(runs[0]?.triggerReport?.adminNode).toBe(b.nodeId);
+    // a wakes up late: its fire is no longer its own, so it does not dispatch it a second time.
+    a.clock.set(T0 + 1_000);
+    await a.scheduler.idle();
+    expect((await runsOf(getDb(), job.id)).map((r) => r.scheduledTime - T0)).toEqual([1_000]);
+  });
+
+  it("hands its undispatched fires back on stop so another admin dispatches them without waiting for the lease", async () => {
+    const { job } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "2" }, T0 + 2_000);
+    const a = node(`a-${dialect}-4`);
+    await a.scheduler.tick();
+    await a.scheduler.stop();
+    const fires = await listPlannedFires(getDb(), { jobId: job.id }, 10);
+    expect(fires.map((f) => f.owner)).toEqual(["", ""]);
+    const b = node(`b-${dialect}-4`);
+    b.clock.set(T0 + 2_000);
+    await b.scheduler.tick();
+    b.clock.advance(0);
+    await b.scheduler.idle();
+    expect((await runsOf(getDb(), job.id)).map((r) => [r.scheduledTime - T0, r.triggerReport?.adminNode])).toEqual([[2_000, b.nodeId]]);
+  });
+
+  it("misfire FIRE_ONCE_NOW fires one MISFIRE run now however many instants were missed, then keeps the FIX_RATE grid", async () => {
+    const { job } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "10", misfireStrategy: "FIRE_ONCE_NOW" }, T0 - 60_000);
+    const a = node(`a-${dialect}-5`);
+    await a.scheduler.tick();
+    a.clock.advance(0);
+    await a.scheduler.idle();
+    const runs = await runsOf(getDb(), job.id);
+    expect(runs.map((r) => [r.triggerType, r.scheduledTime - T0])).toEqual([["MISFIRE", 0]]);
+    // Grid T0 - 60 s + k·10 s: the next instant after now is T0 + 10 s.
+    expect((await getJob(getDb(), job.id))?.nextFireTime).toBe(T0 + 10_000);
+  });
+
+  it("misfire DO_NOTHING skips the missed instants; late by less than the threshold still fires", async () => {
+    const skipped = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "10", misfireStrategy: "DO_NOTHING" }, T0 - 60_000);
+    const late = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "10", misfireStrategy: "DO_NOTHING" }, T0 - 4_000);
+    const a = node(`a-${dialect}-6`);
+    await a.scheduler.tick();
+    a.clock.advance(0);
+    await a.scheduler.idle();
+    expect(await runsOf(getDb(), skipped.job.id)).toEqual([]);
+    expect((await getJob(getDb(), skipped.job.id))?.nextFireTime).toBe(T0 + 10_000);
+    expect((await runsOf(getDb(), late.job.id)).map((r) => [r.triggerType, r.scheduledTime - T0, r.triggerTime - T0])).toEqual([["SCHEDULE", -4_000, 0]]);
+  });
+
+  it("stops a job whose schedule has no future instant", async () => {
+    // A cron of one past year: nothing after T0 (2030).
+    const { job } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "CRON", scheduleConf: "0 0 0 1 1 ? 2029", misfireStrategy: "DO_NOTHING", timeZone: "UTC" }, T0 - 3_600_000);
+    const a = node(`a-${dialect}-7`);
+    await a.scheduler.tick();
+    expect(await getJob(getDb(), job.id)).toMatchObject({ state: "STOPPED", nextFireTime: 0 });
+  });
+
+  it("does not dispatch the planned fires of a job stopped after planning", async () => {
+    const { job } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "1" }, T0 + 1_000);
+    const a = node(`a-${dialect}-8`);
+    await a.scheduler.tick();
+    await setJobSchedule(getDb(), job.id, { state: "STOPPED", nextFireTime: 0, lastFireTime: 0 }, T0);
+    a.clock.advance(5_000);
+    await a.scheduler.idle();
+    expect(await runsOf(getDb(), job.id)).toEqual([]);
+    expect((await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED" }, 10)).length).toBe(0);
+  });
+
+  it("records a fire that cannot be dispatched as a failed run with the executor's reason", async () => {
+    const { job } = await seedScheduledJob(getDb(), "http://127.0.0.1:9", { scheduleType: "FIX_RATE", scheduleConf: "5" }, T0 + 1_000);
+    const a = node(`a-${dialect}-9`);
+    await a.scheduler.tick();
+    a.clock.advance(1_000);
+    await a.scheduler.idle();
+    const [run] = await runsOf(getDb(), job.id);
+    expect(run).toMatchObject({ state: "FAILED", triggerState: "FAILED", alarmState: "NONE" });
+    expect(run?.handleMessage).toMatch(/^trigger failed: /);
+    expect(run?.triggerReport?.replyCode).toBe("unavailable");
+  });
+});
