@@ -1,10 +1,12 @@
 import { createExecutor, type Executor, type ExecutorOptions } from "../../executor/index.js";
 import { intSetting, parseFlags, setting, UsageError } from "../args.js";
-import { registerDemoHandlers } from "../demo/demo-handlers.js";
+import { DEFAULT_DEMO_HANDLER_SETTINGS, registerDemoHandlers, type DemoHandlerSettings } from "../demo/demo-handlers.js";
+import { HostAllowList } from "../demo/host-allow-list.js";
 
 export const EXECUTOR_HELP = `Usage: jobwire executor [options]
 
-Runs the demo executor with the sample handlers (demoJobHandler, shardingJobHandler).
+Runs the demo executor with the sample handlers (demoJobHandler, shardingJobHandler, httpJobHandler,
+commandJobHandler).
 
 Options (environment variable in brackets):
   --admin URLS         comma-separated admin URLs (default http://127.0.0.1:8080)  [JOBWIRE_ADMIN_ADDRESSES]
@@ -14,19 +16,27 @@ Options (environment variable in brackets):
   --port PORT          port (default 9999)                                        [JOBWIRE_EXECUTOR_PORT]
   --address URL        URL the admin calls, for NAT/containers                    [JOBWIRE_EXECUTOR_ADDRESS]
   --log-dir DIR        run logs (default ./data/executor-logs)                    [JOBWIRE_LOG_DIR]
+  --http-allow-hosts H comma-separated hosts httpJobHandler may call: host,         [JOBWIRE_HTTP_ALLOW_HOSTS]
+                       host:port or *.domain (default none: every host refused)
+  --enable-command-handler
+                       let commandJobHandler run command lines (default off)      [JOBWIRE_ENABLE_COMMAND_HANDLER]
 `;
+
+const EXECUTOR_FLAGS = {
+  admin: { type: "string" },
+  "app-name": { type: "string" },
+  "access-token": { type: "string" },
+  host: { type: "string" },
+  port: { type: "string" },
+  address: { type: "string" },
+  "log-dir": { type: "string" },
+  "http-allow-hosts": { type: "string" },
+  "enable-command-handler": { type: "boolean" },
+} as const;
 
 /** Resolves the demo executor's options from flags and environment variables. */
 export function executorOptionsFromArgs(argv: readonly string[]): ExecutorOptions {
-  const flags = parseFlags(argv, {
-    admin: { type: "string" },
-    "app-name": { type: "string" },
-    "access-token": { type: "string" },
-    host: { type: "string" },
-    port: { type: "string" },
-    address: { type: "string" },
-    "log-dir": { type: "string" },
-  });
+  const flags = parseFlags(argv, EXECUTOR_FLAGS);
   const accessToken = setting(flags, "access-token", "JOBWIRE_ACCESS_TOKEN");
   if (accessToken === undefined) throw new UsageError("--access-token (or JOBWIRE_ACCESS_TOKEN) is required: the executor group's access token");
   const options: ExecutorOptions = {
@@ -45,14 +55,32 @@ export function executorOptionsFromArgs(argv: readonly string[]): ExecutorOption
   return options;
 }
 
-export async function startDemoExecutor(options: ExecutorOptions): Promise<Executor> {
+/** Resolves what the riskier demo handlers may do from flags and environment variables; both default to off. */
+export function demoHandlerSettingsFromArgs(argv: readonly string[]): DemoHandlerSettings {
+  const flags = parseFlags(argv, EXECUTOR_FLAGS);
+  let httpAllowHosts: readonly string[];
+  try {
+    httpAllowHosts = HostAllowList.parse(setting(flags, "http-allow-hosts", "JOBWIRE_HTTP_ALLOW_HOSTS") ?? "").patterns;
+  } catch (error) {
+    throw new UsageError(`--http-allow-hosts: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  let commandHandlerEnabled = flags["enable-command-handler"] === true;
+  const fromEnv = process.env["JOBWIRE_ENABLE_COMMAND_HANDLER"];
+  if (!commandHandlerEnabled && fromEnv !== undefined && fromEnv !== "") {
+    if (!/^(true|1|yes|false|0|no)$/i.test(fromEnv)) throw new UsageError(`JOBWIRE_ENABLE_COMMAND_HANDLER must be true or false, got "${fromEnv}"`);
+    commandHandlerEnabled = /^(true|1|yes)$/i.test(fromEnv);
+  }
+  return { httpAllowHosts, commandHandlerEnabled };
+}
+
+export async function startDemoExecutor(options: ExecutorOptions, demo: DemoHandlerSettings = DEFAULT_DEMO_HANDLER_SETTINGS): Promise<Executor> {
   const executor = createExecutor(options);
-  registerDemoHandlers(executor);
+  registerDemoHandlers(executor, demo);
   await executor.start();
   process.stderr.write(`jobwire demo executor "${options.appName}" serving on ${executor.address}\n`);
   return executor;
 }
 
 export function runExecutorCommand(argv: readonly string[]): Promise<Executor> {
-  return startDemoExecutor(executorOptionsFromArgs(argv));
+  return startDemoExecutor(executorOptionsFromArgs(argv), demoHandlerSettingsFromArgs(argv));
 }
