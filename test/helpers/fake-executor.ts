@@ -51,8 +51,7 @@ export async function startFakeExecutor(): Promise<FakeExecutor> {
         beat() {
           return create(BeatResponseSchema, {});
         },
-        // eslint-disable-next-line require-yield
-        async *log() {
+        log() {
           throw new ConnectError("no logs in the fake executor", Code.NotFound);
         },
       }),

@@ -29,8 +29,9 @@ export interface AdminNode {
 export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = new FakeClock(T0)): AdminNode {
   const now = (): number => clock.now();
   const executors = new ExecutorClients();
-  let scheduler: Scheduler | undefined;
-  const finisher = new RunFinisher({ db, now, reportTimeZone: "UTC", logger: silentLogger, onFollowUpsPlanned: () => scheduler?.wake(), random: () => 0.5 });
+  // The finisher wakes the scheduler, which is built after it (it needs the trigger service the finisher feeds).
+  const wake: { scheduler?: Scheduler } = {};
+  const finisher = new RunFinisher({ db, now, reportTimeZone: "UTC", logger: silentLogger, onFollowUpsPlanned: () => wake.scheduler?.wake(), random: () => 0.5 });
   const trigger = new TriggerService({
     db,
     executors,
@@ -43,13 +44,14 @@ export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = ne
     finisher,
     pools: new TriggerPools({ fastConcurrency: 50, slowConcurrency: 10, slowThresholdMs: 500, slowCountPerMinute: 10, now }),
   });
-  scheduler = new Scheduler({
+  const scheduler = new Scheduler({
     db,
     clock,
     trigger,
     logger: silentLogger,
     options: { nodeId, preReadMs: 5_000, scanIntervalMs: 1_000, batchSize: 100, misfireThresholdMs: 5_000, takeoverAfterMs: 2_000, defaultTimeZone: "UTC" },
   });
+  wake.scheduler = scheduler;
   const monitor = new RunMonitor({
     db,
     now,

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import type { Run } from "../../../src/admin/domain/index.js";
 import { getJob, listPlannedFires, listRuns, setJobSchedule } from "../../../src/admin/persistence/index.js";
 import type { Kysely } from "kysely";
