@@ -1,14 +1,27 @@
-import { Cron } from "croner";
+import { isValidTimeZone, processTimeZone, zoneClock } from "./cron-time-zone.js";
+import { CronExpressionError } from "./quartz-cron-error.js";
+import { parseQuartzSchedule } from "./quartz-cron-parser.js";
+import { nextFireTime } from "./quartz-cron-search.js";
 
 /**
- * Quartz cron expressions (what XXL-JOB users write) evaluated with croner. croner's Quartz-compatible options
- * (seconds first, optional year, Quartz weekday numbering 1 = Sunday, numeric-prefix steps such as `0/5`) do
- * most of the work; the checks below add the Quartz rules croner is lenient about, so that an expression Quartz
- * refuses is refused here too.
+ * Quartz cron expressions (what XXL-JOB users write), evaluated the way Quartz 2.3.2's CronExpression does:
+ * seconds first, 6 or 7 fields (the 7th is the year, 1970-2099), `?` in exactly one of day-of-month and
+ * day-of-week, names (JAN-DEC, SUN-SAT, any case), lists, ranges (wrapping ranges such as `FRI-MON` included),
+ * steps, and the specials L, L-n, LW, L-nW, nW, nL and n#k. The checked-in golden file
+ * (../shared/fixtures/quartz-cron.tsv, produced by real Quartz) pins the behaviour.
+ *
+ * This is an evaluator of our own rather than croner: croner lacks L-n and a bare L in day-of-week, accepts
+ * several expressions Quartz refuses, and handles daylight saving differently from Quartz. Where Quartz
+ * silently misreads an expression (a step after a name, W on a range, trailing characters) we refuse it with
+ * a message instead of guessing.
+ *
+ * Daylight saving (see cron-time-zone.ts): a fire time whose wall time falls in a gap (spring forward) moves
+ * forward by the gap's length, and fires there only if that later wall time matches the expression too, so
+ * `0 30 2 * * ?` skips that day in New York while an hourly expression fires at 03:00; a wall time repeated by
+ * an overlap (fall back) fires once, at its second (standard-time) occurrence.
  */
-export class CronExpressionError extends Error {
-  override readonly name = "CronExpressionError";
-}
+export { CronExpressionError } from "./quartz-cron-error.js";
+export { isValidTimeZone } from "./cron-time-zone.js";
 
 export interface QuartzCron {
   readonly expression: string;
@@ -19,37 +32,26 @@ export interface QuartzCron {
   nextTimes(afterMs: number, count: number): number[];
 }
 
-/** Parses and validates a Quartz expression; throws CronExpressionError saying what is wrong. */
+// The scheduler asks for the next fire time of every due job on every tick, so parsed expressions are kept;
+// they are immutable, and the bound keeps a stream of distinct expressions from growing memory.
+const CACHE_LIMIT = 1000;
+const cache = new Map<string, QuartzCron>();
+
+/**
+ * Parses and validates a Quartz expression for a zone ("" = this process's zone); throws CronExpressionError
+ * saying what is wrong, naming the field when one field is at fault.
+ */
 export function parseQuartzCron(expression: string, timeZone: string): QuartzCron {
-  const trimmed = expression.trim();
-  if (trimmed.length === 0) throw new CronExpressionError("is empty; expected 6 or 7 fields, e.g. \"0 0 12 * * ?\"");
-  if (trimmed.length > 128) throw new CronExpressionError("is longer than 128 characters");
-  const fields = trimmed.split(/\s+/);
-  if (fields.length !== 6 && fields.length !== 7) {
-    throw new CronExpressionError(`has ${fields.length} fields; Quartz needs 6 or 7: second minute hour day-of-month month day-of-week [year]`);
-  }
-  const dayOfMonth = fields[3] ?? "";
-  const dayOfWeek = fields[5] ?? "";
-  if ((dayOfMonth === "?") === (dayOfWeek === "?")) {
-    throw new CronExpressionError("must have \"?\" in exactly one of day-of-month and day-of-week (Quartz does not support both)");
-  }
-  // Quartz reads a bare "L" in day-of-week as the last day of the week, Saturday (7 in Quartz numbering).
-  if (dayOfWeek === "L") fields[5] = "7";
-  let cron: Cron;
-  try {
-    cron = new Cron(fields.join(" "), {
-      paused: true,
-      mode: "6-or-7-parts",
-      alternativeWeekdays: true,
-      sloppyRanges: true,
-      ...(timeZone === "" ? {} : { timezone: timeZone }),
-    });
-  } catch (error) {
-    throw new CronExpressionError(error instanceof Error ? error.message : String(error));
-  }
-  const next = (afterMs: number): number | undefined => cron.nextRun(new Date(afterMs))?.getTime();
-  return {
-    expression: trimmed,
+  const zone = timeZone === "" ? processTimeZone() : timeZone;
+  const key = `${zone}\u0000${expression}`;
+  const cached = cache.get(key);
+  if (cached !== undefined && cached.timeZone === timeZone) return cached;
+  if (!isValidTimeZone(zone)) throw new CronExpressionError(`cannot be evaluated: "${timeZone}" is not an IANA time zone, e.g. "Asia/Shanghai" or "UTC"`);
+  const schedule = parseQuartzSchedule(expression);
+  const clock = zoneClock(zone);
+  const next = (afterMs: number): number | undefined => nextFireTime(schedule, clock, afterMs);
+  const cron: QuartzCron = {
+    expression: expression.trim(),
     timeZone,
     next,
     nextTimes: (afterMs, count) => {
@@ -64,14 +66,7 @@ export function parseQuartzCron(expression: string, timeZone: string): QuartzCro
       return times;
     },
   };
-}
-
-/** True if `zone` is an IANA time zone this runtime knows. */
-export function isValidTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, cron);
+  return cron;
 }
