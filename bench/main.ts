@@ -5,7 +5,9 @@ import { formatTable } from "./bench-suite.js";
  * `npm run bench [-- name…]`: runs every suite (or the named ones) and prints their tables. Each suite is
  * imported lazily so that one suite's dependencies do not slow the others down.
  */
-const SUITES: Record<string, () => Promise<BenchSuite>> = {};
+const SUITES: Record<string, () => Promise<BenchSuite>> = {
+  executor: () => import("./executor-bench.js").then((m) => m.executorSuite),
+};
 
 async function main(names: readonly string[]): Promise<void> {
   const selected = names.length === 0 ? Object.keys(SUITES) : names;
