@@ -151,6 +151,23 @@ describe("GLUE scripts (glueEnabled, over the executor's real HTTP/2 server)", (
     });
   });
 
+  describe("executor stop()", () => {
+    it("terminates the process tree of a script still running when the grace period ends, and reports it KILLED", async () => {
+      const own = await startExecutorFixture({ glueEnabled: true, shutdownGraceMs: 100 }, { glueKillGraceMs: 300 });
+      try {
+        const req = script(240n, GlueType.SHELL, SLEEPER);
+        await own.caller.client.run(req);
+        const child = await pidFromLog(own.logDir, req.runId, triggerMs(req), "child-pid");
+        const stopping = own.executor.stop();
+        await waitForExit(child, "the background sleep of a script running at stop()");
+        await stopping;
+        expect(own.admin.stored.get(Number(req.runId))).toMatchObject({ state: RunState.KILLED, message: "executor demo-app is shutting down" });
+      } finally {
+        await own.close();
+      }
+    });
+  });
+
   describe("sources", () => {
     it("writes the source once per version under gluesource/, reuses it, and replaces it when the version changes", async () => {
       const dir = path.join(fx.logDir, "gluesource");
