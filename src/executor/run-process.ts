@@ -110,7 +110,11 @@ export function runProcess(ctx: Pick<RunContext, "signal" | "log">, command: str
       cleanup();
       reject(new Error(`cannot start ${JSON.stringify(command)}: ${error.message}`, { cause: error }));
     });
-    child.once("spawn", () => ctx.signal.addEventListener("abort", onAbort, { once: true }));
+    child.once("spawn", () => {
+      // An abort between spawn() and this event has no listener yet to act on it.
+      if (ctx.signal.aborted) onAbort();
+      else ctx.signal.addEventListener("abort", onAbort, { once: true });
+    });
     child.once("exit", (code, signal) => {
       exit = { code, signal };
       // Descendants left running (a backgrounded `sleep &`) belong to the run and would also hold the output
