@@ -41,6 +41,7 @@ export {
   countJobsInGroup,
   deleteJob,
   getJob,
+  getJobs,
   insertJob,
   listDueJobs,
   listJobs,

@@ -1,12 +1,12 @@
 import type { Kysely } from "kysely";
-import type { PlannedFire, Run } from "../domain/index.js";
+import type { ExecutorGroup, PlannedFire, Run } from "../domain/index.js";
 import {
   applyJobPlan,
   claimDueJobs,
   claimPlannedFire,
   getGroup,
-  getJob,
-  getRun,
+  getJobs,
+  getRuns,
   inTransaction,
   insertPlannedFires,
   listDispatchableFires,
@@ -17,7 +17,7 @@ import {
   type NewPlannedFire,
 } from "../persistence/index.js";
 import { planFires, type FirePlan } from "../schedule/fire-planner.js";
-import type { TriggerService } from "../trigger/trigger-service.js";
+import type { PreparedFire, TriggerService } from "../trigger/trigger-service.js";
 import type { Logger } from "../../shared/logger.js";
 import type { Clock } from "./clock.js";
 import { TimerQueue } from "./timer-queue.js";
@@ -58,6 +58,8 @@ export interface TickResult {
 
 /** Planning transactions per round at most; a backlog beyond this waits for the next round. */
 const MAX_PLANNING_ROUNDS = 20;
+/** Fires dispatched per transaction. */
+const DISPATCH_BATCH = 500;
 /** Fires read per pick-up query. */
 const PICKUP_LIMIT = 20_000;
 
@@ -78,6 +80,7 @@ export class Scheduler {
   private readonly queued = new Set<number>();
   private readonly inFlight = new Set<Promise<void>>();
   private lastOwnFireId = 0;
+  private dueBatch: PlannedFire[] = [];
   private loopTimer: unknown = undefined;
   private running = false;
   private current: Promise<unknown> | undefined;
@@ -134,7 +137,12 @@ export class Scheduler {
 
   /** Resolves once every dispatch started so far has stored its trigger results (for tests). */
   async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    // Released fires are flushed in a microtask; let it run before looking at what is in flight.
+    await Promise.resolve();
+    while (this.inFlight.size > 0 || this.dueBatch.length > 0) {
+      await Promise.allSettled([...this.inFlight]);
+      await Promise.resolve();
+    }
   }
 
   private schedule(delayMs: number): void {
@@ -250,49 +258,80 @@ export class Scheduler {
     return true;
   }
 
+  /**
+   * Collects the fires the timer queue releases in one go (it releases everything due synchronously) and
+   * dispatches them as batches after the current task, so that a burst of simultaneous fires costs a few queries
+   * and one transaction per batch instead of several round trips per fire.
+   */
   private onDue(fire: PlannedFire): void {
-    const dispatch = this.dispatch(fire)
-      .catch((error: unknown) => {
-        // The fire stays PLANNED (or its runs stay PENDING); lease takeover or the stale-run sweep finishes it.
-        this.deps.logger.error("dispatch failed", { fire: fire.id, job: fire.jobId, error: error instanceof Error ? error.message : String(error) });
-      })
-      .finally(() => {
-        this.queued.delete(fire.id);
-        this.inFlight.delete(dispatch);
-      });
-    this.inFlight.add(dispatch);
+    this.dueBatch.push(fire);
+    if (this.dueBatch.length === 1) queueMicrotask(() => this.flushDue());
   }
 
-  private async dispatch(fire: PlannedFire): Promise<void> {
-    const { db, clock, options, trigger } = this.deps;
-    const job = await getJob(db, fire.jobId);
-    const skip = async (reason: string): Promise<void> => {
-      if (await markFireDispatched(db, fire.id, clock.now(), options.nodeId)) this.deps.logger.info("planned fire skipped", { fire: fire.id, job: fire.jobId, reason });
-    };
-    if (job === undefined) return skip("the job was deleted");
-    // A scheduled fire of a job stopped after planning does not run; retries and children of earlier runs do.
-    if ((fire.triggerType === "SCHEDULE" || fire.triggerType === "MISFIRE") && job.state !== "RUNNING") return skip("the job was stopped");
-    const group = await getGroup(db, job.groupId);
-    if (group === undefined) return skip("the job's executor group was deleted");
-    let retryOf: Run | undefined;
-    if (fire.triggerType === "RETRY") {
-      retryOf = await getRun(db, fire.originRunId);
-      if (retryOf === undefined) return skip(`run ${fire.originRunId} to retry was deleted`);
+  private flushDue(): void {
+    const due = this.dueBatch;
+    this.dueBatch = [];
+    for (let i = 0; i < due.length; i += DISPATCH_BATCH) {
+      const batch = due.slice(i, i + DISPATCH_BATCH);
+      const dispatch = this.dispatchBatch(batch)
+        .catch((error: unknown) => {
+          // The fires stay PLANNED (or their runs PENDING); lease takeover or the stale-run sweep finishes them.
+          this.deps.logger.error("dispatch failed", { fires: batch.length, error: error instanceof Error ? error.message : String(error) });
+        })
+        .finally(() => {
+          for (const fire of batch) this.queued.delete(fire.id);
+          this.inFlight.delete(dispatch);
+        });
+      this.inFlight.add(dispatch);
     }
-    const prepared = await trigger.prepare({
-      job,
-      group,
-      triggerType: fire.triggerType,
-      scheduledTime: fire.scheduledTime,
-      fireId: fire.id,
-      ...(fire.triggerType === "PARENT" ? { originRunId: fire.originRunId } : {}),
-      ...(retryOf !== undefined ? { retryOf } : {}),
+  }
+
+  private async dispatchBatch(fires: readonly PlannedFire[]): Promise<void> {
+    const { db, clock, options, trigger, logger } = this.deps;
+    const jobs = new Map((await getJobs(db, [...new Set(fires.map((f) => f.jobId))])).map((job) => [job.id, job]));
+    const groups = new Map<number, ExecutorGroup | undefined>();
+    for (const groupId of new Set([...jobs.values()].map((job) => job.groupId))) groups.set(groupId, await getGroup(db, groupId));
+    const retryIds = fires.filter((f) => f.triggerType === "RETRY").map((f) => f.originRunId);
+    const retried = new Map((await getRuns(db, retryIds)).map((run) => [run.id, run]));
+    const addressCache = new Map<number, Promise<string[]>>();
+
+    const skipped: { fire: PlannedFire; reason: string }[] = [];
+    const ready: { fire: PlannedFire; prepared: PreparedFire }[] = [];
+    for (const fire of fires) {
+      const job = jobs.get(fire.jobId);
+      const group = job === undefined ? undefined : groups.get(job.groupId);
+      const retryOf = fire.triggerType === "RETRY" ? retried.get(fire.originRunId) : undefined;
+      if (job === undefined) skipped.push({ fire, reason: "the job was deleted" });
+      // A scheduled fire of a job stopped after planning does not run; retries and children of earlier runs do.
+      else if ((fire.triggerType === "SCHEDULE" || fire.triggerType === "MISFIRE") && job.state !== "RUNNING") skipped.push({ fire, reason: "the job was stopped" });
+      else if (group === undefined) skipped.push({ fire, reason: "the job's executor group was deleted" });
+      else if (fire.triggerType === "RETRY" && retryOf === undefined) skipped.push({ fire, reason: `run ${fire.originRunId} to retry was deleted` });
+      else {
+        const request = {
+          job,
+          group,
+          triggerType: fire.triggerType,
+          scheduledTime: fire.scheduledTime,
+          fireId: fire.id,
+          ...(fire.triggerType === "PARENT" ? { originRunId: fire.originRunId } : {}),
+          ...(retryOf !== undefined ? { retryOf } : {}),
+        };
+        ready.push({ fire, prepared: await trigger.prepare(request, addressCache) });
+      }
+    }
+    // Marking a fire DISPATCHED (only if still PLANNED and still this admin's) commits together with its runs.
+    const created = await inTransaction(db, async (trx) => {
+      const now = clock.now();
+      for (const { fire, reason } of skipped) {
+        if (await markFireDispatched(trx, fire.id, now, options.nodeId)) logger.info("planned fire skipped", { fire: fire.id, job: fire.jobId, reason });
+      }
+      const out: { prepared: PreparedFire; runs: Run[] }[] = [];
+      for (const { fire, prepared } of ready) {
+        if (!(await markFireDispatched(trx, fire.id, now, options.nodeId))) continue;
+        out.push({ prepared, runs: await trigger.createRuns(trx, prepared) });
+      }
+      return out;
     });
-    const runs = await inTransaction(db, async (trx) => {
-      if (!(await markFireDispatched(trx, fire.id, clock.now(), options.nodeId))) return undefined;
-      return trigger.createRuns(trx, prepared);
-    });
-    if (runs === undefined) return;
-    await trigger.dispatchAll(runs, prepared);
+    await Promise.all(created.map(({ prepared, runs }) => trigger.dispatchAll(runs, prepared)));
   }
 }

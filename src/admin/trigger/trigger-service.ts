@@ -4,7 +4,7 @@ import type { Kysely } from "kysely";
 import { BlockStrategy, GlueType } from "../../gen/jobwire/v1/job_pb.js";
 import { RunRequestSchema } from "../../gen/jobwire/v1/executor_service_pb.js";
 import type { ExecutorGroup, Job, RouteStrategy, Run, TriggerReport, TriggerType } from "../domain/index.js";
-import { getRun, insertRun, recordTriggerResult, type Database } from "../persistence/index.js";
+import { getRun, insertRun, markRunTriggered, recordTriggerResult, type Database } from "../persistence/index.js";
 import { groupAddresses } from "../registry/live-addresses.js";
 import type { RouteProbe, RouteStrategyImpl } from "../routing/index.js";
 import { toProtoEnum } from "../rpc/convert/enums.js";
@@ -73,12 +73,21 @@ export class TriggerService {
   }
 
   /** Resolves the address list of a fire (the override, or the group's live addresses). */
-  async prepare(request: FireRequest): Promise<PreparedFire> {
+  async prepare(request: FireRequest, addressCache?: Map<number, Promise<string[]>>): Promise<PreparedFire> {
     const triggerTime = this.deps.now();
     const override = request.addresses !== undefined && request.addresses.length > 0;
-    const addresses = override
-      ? [...(request.addresses ?? [])].sort()
-      : await groupAddresses(this.deps.db, request.group, triggerTime, this.deps.deadTimeoutMs);
+    let addresses: string[];
+    if (override) {
+      addresses = [...(request.addresses ?? [])].sort();
+    } else {
+      // A batch of fires of one group shares one registry read.
+      let pending = addressCache?.get(request.group.id);
+      if (pending === undefined) {
+        pending = groupAddresses(this.deps.db, request.group, triggerTime, this.deps.deadTimeoutMs);
+        addressCache?.set(request.group.id, pending);
+      }
+      addresses = await pending;
+    }
     return { request, addresses, addressType: override ? "MANUAL" : request.group.addressType, triggerTime };
   }
 
@@ -208,7 +217,14 @@ export class TriggerService {
   }
 
   private async record(run: Run, result: Parameters<typeof recordTriggerResult>[2]): Promise<Run> {
-    if (result.triggerState !== "FAILED") return (await recordTriggerResult(this.deps.db, run.id, result, this.deps.now())) ?? run;
+    if (result.triggerState !== "FAILED") {
+      // The hot path: one conditional UPDATE, no read-back. The returned run reflects what was written; a result
+      // that raced ahead of this answer (the run already final) is kept by the update's condition.
+      const now = this.deps.now();
+      const { report, ...outcome } = result;
+      await markRunTriggered(this.deps.db, run.id, { ...outcome, triggerReport: report }, now);
+      return { ...run, ...outcome, triggerReport: report, updateTime: now };
+    }
     this.deps.logger.warn("trigger failed", { run: run.id, job: run.jobId, reason: result.report.replyMessage });
     // The trigger result is stored with the run still PENDING; the finisher then fails it together with its
     // retry or alarm, in one transaction.

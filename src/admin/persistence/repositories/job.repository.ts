@@ -62,6 +62,13 @@ export async function getJob(db: Kysely<Database>, id: number): Promise<Job | un
 }
 
 /** Lists jobs in ascending id order (keyset paging on id). */
+/** Reads jobs by id (unknown ids are absent from the result). */
+export async function getJobs(db: Kysely<Database>, ids: readonly number[]): Promise<Job[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom("jw_job").selectAll().where("id", "in", [...ids]).execute();
+  return rows.map(rowToJob);
+}
+
 export async function listJobs(db: Kysely<Database>, filter: JobFilter, page: PageRequest): Promise<Page<Job>> {
   checkPageRequest(page);
   if (filter.groupIds !== undefined && filter.groupIds.length === 0) return EMPTY_PAGE;
