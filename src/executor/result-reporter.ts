@@ -82,12 +82,9 @@ export class ResultReporter {
   async start(): Promise<void> {
     if (this.loop !== undefined || this.stopped) return;
     const { spool } = this.options;
-    let spooled: RunResultRecord[] = [];
-    try {
-      spooled = (await spool?.load()) ?? [];
-    } catch (error) {
+    const spooled = await (spool?.load() ?? Promise.resolve([])).catch((error: unknown) => {
       throw new Error(`cannot read the result spool ${spool?.directory ?? ""}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
+    });
     for (const record of spooled) this.store.add(record);
     if (spooled.length > 0) this.options.logger.info("replaying results spooled while no admin was reachable", { results: spooled.length });
     const resendAfterMs = this.options.resendAfterMs ?? 30_000;
