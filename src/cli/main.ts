@@ -2,6 +2,7 @@
 import { JOBWIRE_VERSION } from "../shared/version.js";
 import { UsageError } from "./args.js";
 import { ADMIN_HELP, runAdminCommand } from "./commands/admin.js";
+import { CRON_HELP, runCronCommand } from "./commands/cron.js";
 import { EXECUTOR_HELP, runExecutorCommand } from "./commands/executor.js";
 import { runStartCommand, START_HELP } from "./commands/start.js";
 
@@ -9,6 +10,7 @@ const HELP = `Usage: jobwire <command> [options]
 
 Commands:
   admin      run an admin (scheduler, API, console)
+  cron       print the next fire times of a Quartz cron expression (cron next '<expression>')
   executor   run the demo executor
   start      run an admin and the demo executor together (what npm start does)
   version    print the version
@@ -16,7 +18,7 @@ Commands:
 Run "jobwire <command> --help" for a command's options.
 `;
 
-const HELPS: Record<string, string> = { admin: ADMIN_HELP, executor: EXECUTOR_HELP, start: START_HELP };
+const HELPS: Record<string, string> = { admin: ADMIN_HELP, cron: CRON_HELP, executor: EXECUTOR_HELP, start: START_HELP };
 
 /** Runs until SIGINT/SIGTERM for the long-running commands, then stops gracefully. */
 async function main(argv: readonly string[]): Promise<number> {
@@ -47,6 +49,8 @@ async function main(argv: readonly string[]): Promise<number> {
     case "start":
       stop = await runStartCommand(rest);
       break;
+    case "cron":
+      return runCronCommand(rest);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
