@@ -4,7 +4,8 @@ import type { Kysely } from "kysely";
 import { BlockStrategy, GlueType } from "../../gen/jobwire/v1/job_pb.js";
 import { RunRequestSchema } from "../../gen/jobwire/v1/executor_service_pb.js";
 import type { ExecutorGroup, Job, RouteStrategy, Run, TriggerReport, TriggerType } from "../domain/index.js";
-import { getRun, insertRun, markRunTriggered, recordTriggerResult, type Database } from "../persistence/index.js";
+import { getRun, insertRun, recordTriggerResult, type Database } from "../persistence/index.js";
+import { AcceptedWriter } from "./accepted-writer.js";
 import { groupAddresses } from "../registry/live-addresses.js";
 import type { RouteProbe, RouteStrategyImpl } from "../routing/index.js";
 import { toProtoEnum } from "../rpc/convert/enums.js";
@@ -63,7 +64,11 @@ export interface TriggerServiceDeps {
  * structured trigger report. A trigger that cannot be dispatched becomes a FAILED run, never nothing.
  */
 export class TriggerService {
-  constructor(private readonly deps: TriggerServiceDeps) {}
+  private readonly accepted: AcceptedWriter;
+
+  constructor(private readonly deps: TriggerServiceDeps) {
+    this.accepted = new AcceptedWriter(deps.db);
+  }
 
   /** Creates the run(s) of one fire and dispatches them; resolves once every trigger result is stored. */
   async fire(request: FireRequest): Promise<Run[]> {
@@ -222,7 +227,7 @@ export class TriggerService {
       // that raced ahead of this answer (the run already final) is kept by the update's condition.
       const now = this.deps.now();
       const { report, ...outcome } = result;
-      await markRunTriggered(this.deps.db, run.id, { ...outcome, triggerReport: report }, now);
+      await this.accepted.write(run.id, { ...outcome, triggerReport: report }, now);
       return { ...run, ...outcome, triggerReport: report, updateTime: now };
     }
     this.deps.logger.warn("trigger failed", { run: run.id, job: run.jobId, reason: result.report.replyMessage });
