@@ -59,6 +59,7 @@ export {
   listOwnFiresAfter,
   listPlannedFires,
   markFireDispatched,
+  markFiresDispatched,
   releaseFires,
 } from "./repositories/planned-fire.repository.js";
 export type { NewPlannedFire, PlannedFireFilter } from "./repositories/planned-fire.repository.js";
@@ -71,6 +72,7 @@ export {
   countRunsByState,
   getRun,
   insertRun,
+  insertRuns,
   listRuns,
   markRunTriggered,
   recordTriggerResult,

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { ExecutorGroup, PlannedFire, Run } from "../domain/index.js";
+import type { ExecutorGroup, PlannedFire } from "../domain/index.js";
 import {
   applyJobPlan,
   claimDueJobs,
@@ -12,6 +12,7 @@ import {
   listDispatchableFires,
   listOwnFiresAfter,
   markFireDispatched,
+  markFiresDispatched,
   releaseFires,
   type Database,
   type NewPlannedFire,
@@ -325,12 +326,15 @@ export class Scheduler {
       for (const { fire, reason } of skipped) {
         if (await markFireDispatched(trx, fire.id, now, options.nodeId)) logger.info("planned fire skipped", { fire: fire.id, job: fire.jobId, reason });
       }
-      const out: { prepared: PreparedFire; runs: Run[] }[] = [];
-      for (const { fire, prepared } of ready) {
-        if (!(await markFireDispatched(trx, fire.id, now, options.nodeId))) continue;
-        out.push({ prepared, runs: await trigger.createRuns(trx, prepared) });
-      }
-      return out;
+      const mine = await markFiresDispatched(
+        trx,
+        ready.map((r) => r.fire.id),
+        now,
+        options.nodeId,
+      );
+      const owned = ready.filter((r) => mine.has(r.fire.id)).map((r) => r.prepared);
+      const runs = await trigger.createRunsForMany(trx, owned);
+      return owned.map((prepared, i) => ({ prepared, runs: runs[i] ?? [] }));
     });
     await Promise.all(created.map(({ prepared, runs }) => trigger.dispatchAll(runs, prepared)));
   }

@@ -4,7 +4,7 @@ import type { Kysely } from "kysely";
 import { BlockStrategy, GlueType } from "../../gen/jobwire/v1/job_pb.js";
 import { RunRequestSchema } from "../../gen/jobwire/v1/executor_service_pb.js";
 import type { ExecutorGroup, Job, RouteStrategy, Run, TriggerReport, TriggerType } from "../domain/index.js";
-import { getRun, insertRun, recordTriggerResult, type Database } from "../persistence/index.js";
+import { getRun, insertRun, insertRuns, recordTriggerResult, type Database, type NewRun } from "../persistence/index.js";
 import { AcceptedWriter } from "./accepted-writer.js";
 import { groupAddresses } from "../registry/live-addresses.js";
 import type { RouteProbe, RouteStrategyImpl } from "../routing/index.js";
@@ -102,7 +102,40 @@ export class TriggerService {
    * that a planned fire is marked dispatched together with the runs it became.
    */
   async createRuns(db: Kysely<Database>, prepared: PreparedFire): Promise<Run[]> {
-    const { request, addresses, triggerTime } = prepared;
+    const first = this.singleRun(prepared);
+    if (prepared.request.retryOf !== undefined) return [await insertRun(db, first)];
+    const shardTotal = prepared.request.job.routeStrategy === "SHARDING_BROADCAST" ? Math.max(1, prepared.addresses.length) : 1;
+    const runs: Run[] = [];
+    for (let shardIndex = 0; shardIndex < shardTotal; shardIndex++) {
+      // Shard 0 is the batch; the other shards point at it.
+      runs.push(await insertRun(db, { ...first, shardIndex, shardTotal, batchId: runs[0]?.id ?? 0 }));
+    }
+    return runs;
+  }
+
+  /**
+   * `createRuns` for many fires in the caller's transaction: the fires that make exactly one run (no broadcast
+   * of several shards) are inserted with multi-row INSERTs. Returns the runs of each fire, in input order.
+   */
+  async createRunsForMany(db: Kysely<Database>, prepared: readonly PreparedFire[]): Promise<Run[][]> {
+    const out: Run[][] = prepared.map(() => []);
+    const single: { index: number; run: NewRun }[] = [];
+    for (const [index, fire] of prepared.entries()) {
+      const broadcast = fire.request.retryOf === undefined && fire.request.job.routeStrategy === "SHARDING_BROADCAST" && fire.addresses.length > 1;
+      if (broadcast) out[index] = await this.createRuns(db, fire);
+      else single.push({ index, run: this.singleRun(fire) });
+    }
+    const inserted = await insertRuns(db, single.map((s) => s.run));
+    single.forEach((s, i) => {
+      const run = inserted[i];
+      if (run !== undefined) out[s.index] = [run];
+    });
+    return out;
+  }
+
+  /** The one run of a fire that makes one: a retry of one shard, or a plain (or single-address broadcast) fire. */
+  private singleRun(prepared: PreparedFire): NewRun {
+    const { request, triggerTime } = prepared;
     const { job, group, retryOf } = request;
     const base = {
       jobId: job.id,
@@ -115,37 +148,18 @@ export class TriggerService {
       handler: job.handler,
     };
     if (retryOf !== undefined) {
-      return [
-        await insertRun(db, {
-          ...base,
-          param: retryOf.param,
-          shardIndex: retryOf.shardIndex,
-          shardTotal: retryOf.shardTotal,
-          attempt: retryOf.attempt + 1,
-          retriesLeft: Math.max(0, retryOf.retriesLeft - 1),
-          originRunId: retryOf.id,
-          batchId: retryOf.batchId,
-        }),
-      ];
+      return {
+        ...base,
+        param: retryOf.param,
+        shardIndex: retryOf.shardIndex,
+        shardTotal: retryOf.shardTotal,
+        attempt: retryOf.attempt + 1,
+        retriesLeft: Math.max(0, retryOf.retriesLeft - 1),
+        originRunId: retryOf.id,
+        batchId: retryOf.batchId,
+      };
     }
-    const shardTotal = job.routeStrategy === "SHARDING_BROADCAST" ? Math.max(1, addresses.length) : 1;
-    const runs: Run[] = [];
-    for (let shardIndex = 0; shardIndex < shardTotal; shardIndex++) {
-      runs.push(
-        await insertRun(db, {
-          ...base,
-          param: request.param ?? job.param,
-          shardIndex,
-          shardTotal,
-          attempt: 0,
-          retriesLeft: job.retry.count,
-          originRunId: request.originRunId ?? 0,
-          // Shard 0 is the batch; the other shards point at it.
-          batchId: runs[0]?.id ?? 0,
-        }),
-      );
-    }
-    return runs;
+    return { ...base, param: request.param ?? job.param, shardIndex: 0, shardTotal: 1, attempt: 0, retriesLeft: job.retry.count, originRunId: request.originRunId ?? 0 };
   }
 
   /** Routes and dispatches created runs through the trigger pools; resolves once every trigger result is stored. */

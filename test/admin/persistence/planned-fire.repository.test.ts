@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { claimPlannedFire, getPlannedFire, insertPlannedFires, listPlannedFires, markFireDispatched } from "../../../src/admin/persistence/index.js";
+import {
+  claimPlannedFire,
+  getPlannedFire,
+  inTransaction,
+  insertPlannedFires,
+  listDispatchableFires,
+  listOwnFiresAfter,
+  listPlannedFires,
+  markFireDispatched,
+  markFiresDispatched,
+  releaseFires,
+} from "../../../src/admin/persistence/index.js";
 import { describeEachDatabase } from "../../helpers/databases.js";
-import { seedJob } from "./fixtures.js";
+import { seedJob, uniqueName } from "./fixtures.js";
 
 describeEachDatabase("planned-fire repository", (getDb) => {
   describe("insertPlannedFires()", () => {
@@ -60,6 +71,40 @@ describeEachDatabase("planned-fire repository", (getDb) => {
       const due = await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED", dueBefore: 3_000 }, 10);
       expect(due.map((f) => f.scheduledTime)).toEqual([2_000, 3_000]);
       expect((await listPlannedFires(getDb(), { jobId: job.id, state: "DISPATCHED" }, 10)).map((f) => f.scheduledTime)).toEqual([1_000]);
+    });
+  });
+
+  describe("markFiresDispatched()", () => {
+    it("marks only the fires still PLANNED and still the owner's, and says which", async () => {
+      const { job } = await seedJob(getDb());
+      const at = (t: number, owner: string) => ({ jobId: job.id, scheduledTime: t, triggerType: "SCHEDULE" as const, owner, leaseUntil: t + 2_000 });
+      await insertPlannedFires(getDb(), [at(1_000, "a"), at(2_000, "a"), at(3_000, "b")], 1);
+      const [f1, f2, f3] = await listPlannedFires(getDb(), { jobId: job.id }, 10);
+      if (f1 === undefined || f2 === undefined || f3 === undefined) throw new Error("fires missing");
+      await markFireDispatched(getDb(), f2.id, 5, "a");
+      const marked = await inTransaction(getDb(), (trx) => markFiresDispatched(trx, [f1.id, f2.id, f3.id], 9, "a"));
+      expect([...marked]).toEqual([f1.id]);
+      expect(await getPlannedFire(getDb(), f1.id)).toMatchObject({ state: "DISPATCHED", dispatchTime: 9 });
+      expect((await getPlannedFire(getDb(), f3.id))?.state).toBe("PLANNED");
+    });
+  });
+
+  describe("takeover queries", () => {
+    it("lists an admin's new fires by id, others' only when unowned or past their lease, and releases on stop", async () => {
+      const { job } = await seedJob(getDb());
+      // Owner names unique to this test: other tests of this file share the database.
+      const [a, b, c] = [uniqueName("a"), uniqueName("b"), uniqueName("c")];
+      const fire = (t: number, owner: string, leaseUntil: number) => ({ jobId: job.id, scheduledTime: t, triggerType: "SCHEDULE" as const, owner, leaseUntil });
+      await insertPlannedFires(getDb(), [fire(1_000, a, 3_000), fire(2_000, b, 4_000), fire(2_500, "", 0)], 1);
+      const own = await listOwnFiresAfter(getDb(), a, 0, 10);
+      expect(own.map((f) => f.scheduledTime)).toEqual([1_000]);
+      expect(await listOwnFiresAfter(getDb(), a, own[0]?.id ?? 0, 10)).toEqual([]);
+      // At 3 500 a's lease is over, b's is not; the unowned one is always available.
+      // Other tests of this file share the database: look at this job's fires only.
+      const available = async () => (await listDispatchableFires(getDb(), c, 10_000, 3_500, 100_000)).filter((f) => f.jobId === job.id).map((f) => f.scheduledTime);
+      expect(await available()).toEqual([1_000, 2_500]);
+      expect(await releaseFires(getDb(), b)).toBe(1);
+      expect(await available()).toEqual([1_000, 2_000, 2_500]);
     });
   });
 

@@ -4,6 +4,7 @@ import {
   countRunsByState,
   getRun,
   insertRun,
+  insertRuns,
   listRuns,
   markRunTriggered,
   recordTriggerResult,
@@ -43,6 +44,15 @@ describeEachDatabase("run repository", (getDb) => {
         missedBeats: 0,
       });
       expect(await getRun(getDb(), run.id)).toEqual(run);
+    });
+
+    it("inserts many runs at once and returns them in input order with their ids", async () => {
+      const { job } = await seedJob(getDb());
+      const inputs = Array.from({ length: 450 }, (_, i) => newRun(job, { param: `p${i}`, scheduledTime: 10_000 + i }));
+      const runs = await insertRuns(getDb(), inputs);
+      expect(runs.map((r) => r.param)).toEqual(inputs.map((r) => r.param));
+      for (const run of runs.slice(0, 5).concat(runs.slice(-5))) expect(await getRun(getDb(), run.id)).toEqual(run);
+      expect(new Set(runs.map((r) => r.id)).size).toBe(450);
     });
 
     it("keeps the batch a shard or retry is inserted into", async () => {

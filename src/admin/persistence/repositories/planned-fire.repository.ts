@@ -1,6 +1,6 @@
 import type { Insertable, Kysely, Selectable } from "kysely";
 import { PLANNED_FIRE_STATES, TRIGGER_TYPES, type PlannedFire, type PlannedFireState } from "../../domain/index.js";
-import { insertIgnoringDuplicates, toNumber } from "../dialect.js";
+import { dialectOf, insertIgnoringDuplicates, toNumber } from "../dialect.js";
 import { enumValue, int } from "../row-values.js";
 import type { Database, PlannedFireTable } from "../tables/index.js";
 
@@ -82,6 +82,21 @@ export async function markFireDispatched(db: Kysely<Database>, id: number, now: 
   if (owner !== undefined) query = query.where("owner", "=", owner);
   const result = await query.executeTakeFirst();
   return toNumber(result.numUpdatedRows) > 0;
+}
+
+/**
+ * `markFireDispatched` for many fires at once, inside the caller's transaction: returns the ids this call marked
+ * (those still PLANNED and still `owner`'s). Two statements whatever the batch size: the fires are first locked
+ * and filtered (MySQL/PostgreSQL `FOR UPDATE`; SQLite has a single writer), then updated.
+ */
+export async function markFiresDispatched(trx: Kysely<Database>, ids: readonly number[], now: number, owner: string): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  let select = trx.selectFrom("jw_planned_fire").select("id").where("id", "in", [...ids]).where("state", "=", "PLANNED").where("owner", "=", owner);
+  if (dialectOf(trx) !== "sqlite") select = select.forUpdate();
+  const mine = (await select.execute()).map((r) => toNumber(r.id));
+  if (mine.length === 0) return new Set();
+  await trx.updateTable("jw_planned_fire").set({ state: "DISPATCHED", dispatch_time: now }).where("id", "in", mine).execute();
+  return new Set(mine);
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   type TriggerReport,
   type TriggerState,
 } from "../../domain/index.js";
-import { fromFlag, insertAndGetId, toFlag, toNumber } from "../dialect.js";
+import { dialectOf, fromFlag, insertAndGetId, toFlag, toNumber } from "../dialect.js";
 import { checkPageRequest, EMPTY_PAGE, toPage, type Page, type PageRequest } from "../paging.js";
 import { enumValue, int, jsonObject } from "../row-values.js";
 import type { Database, RunTable } from "../tables/index.js";
@@ -65,7 +65,38 @@ export interface RunFilter {
 }
 
 export async function insertRun(db: Kysely<Database>, run: NewRun): Promise<Run> {
-  const row: Insertable<RunTable> = {
+  const row = newRunRow(run);
+  const id = await insertAndGetId(db, db.insertInto("jw_run").values(row));
+  return rowToRun({ ...row, id });
+}
+
+/** Rows per multi-row INSERT: 25 columns × 400 rows stays far below every dialect's bound-parameter limit. */
+const INSERT_RUNS_CHUNK = 400;
+
+/**
+ * Inserts runs with one multi-row INSERT per chunk and returns them in input order with their ids. PostgreSQL
+ * and SQLite return the ids (RETURNING), assigned in VALUES order within one statement, so sorting them restores
+ * the input order. MySQL has no RETURNING (and MariaDB's is ignored by the driver), so it inserts row by row.
+ */
+export async function insertRuns(db: Kysely<Database>, runs: readonly NewRun[]): Promise<Run[]> {
+  if (dialectOf(db) === "mysql" || runs.length === 1) {
+    const out: Run[] = [];
+    for (const run of runs) out.push(await insertRun(db, run));
+    return out;
+  }
+  const out: Run[] = [];
+  for (let start = 0; start < runs.length; start += INSERT_RUNS_CHUNK) {
+    const rows = runs.slice(start, start + INSERT_RUNS_CHUNK).map(newRunRow);
+    const returned = await db.insertInto("jw_run").values(rows).returning("id").execute();
+    const ids = returned.map((r) => toNumber(r.id)).sort((a, b) => a - b);
+    if (ids.length !== rows.length) throw new Error(`the database returned ${ids.length} ids for ${rows.length} inserted runs`);
+    rows.forEach((row, i) => out.push(rowToRun({ ...row, id: ids[i] ?? 0 })));
+  }
+  return out;
+}
+
+function newRunRow(run: NewRun): Insertable<RunTable> & Omit<Selectable<RunTable>, "id"> {
+  return {
     job_id: run.jobId,
     group_id: run.groupId,
     fire_id: run.fireId,
@@ -92,8 +123,6 @@ export async function insertRun(db: Kysely<Database>, run: NewRun): Promise<Run>
     batch_id: run.batchId ?? 0,
     missed_beats: 0,
   };
-  const id = await insertAndGetId(db, db.insertInto("jw_run").values(row));
-  return rowToRun({ ...row, id, trigger_report: null, batch_id: run.batchId ?? 0, missed_beats: 0 });
 }
 
 export async function getRun(db: Kysely<Database>, id: number): Promise<Run | undefined> {
