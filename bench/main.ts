@@ -6,6 +6,7 @@ import { formatTable } from "./bench-suite.js";
  * imported lazily so that one suite's dependencies do not slow the others down.
  */
 const SUITES: Record<string, () => Promise<BenchSuite>> = {
+  scheduler: () => import("./scheduler-bench.js").then((m) => m.schedulerSuite),
   executor: () => import("./executor-bench.js").then((m) => m.executorSuite),
 };
 
