@@ -38,6 +38,7 @@ export function parseDayOfMonth(text: string): DayRule {
     if (offset > 30) fail(`the offset ${offset} from the last day must be 0-30`);
     return { kind: "last-day", offset, nearestWeekday: last[2] === "W" };
   }
+  if (upper.includes("L")) fail('"L" must start the field: L, L-n (n days before the last day), LW or L-nW');
   const nearest = /^(\d+)W$/.exec(upper);
   if (nearest === null) return fail('"W" follows one day of the month, e.g. 15W (the weekday nearest the 15th) or LW; not a range, step or list');
   const day = Number(nearest[1]);

@@ -10,7 +10,7 @@ export interface CronField {
   readonly name: string;
   readonly min: number;
   readonly max: number;
-  /** The largest step Quartz accepts; undefined when any step is allowed. */
+  /** The largest step Quartz accepts after `*` or a single start; undefined when any step is allowed. */
   readonly maxStep: number | undefined;
   /** Three-letter names, the first one standing for `min`. */
   readonly names: readonly string[];
@@ -88,7 +88,9 @@ function expandItem(cronField: CronField, fieldText: string, item: string): numb
   const slashParts = item.split("/");
   if (slashParts.length > 2) fail(`"${item}" has more than one "/"`);
   const [base = "", stepText] = slashParts;
-  const step = stepText === undefined ? 1 : parseStep(cronField, fieldText, stepText);
+  // Quartz caps the step only where it runs to the end of the field (`*/s`, `a/s`); after an explicit range
+  // any step is accepted, and one longer than the range just selects its start.
+  const step = stepText === undefined ? 1 : parseStep(cronField, fieldText, stepText, !base.includes("-"));
 
   if (base === "*" || (base === "" && stepText !== undefined)) return stepped(cronField, cronField.min, cronField.max, step);
 
@@ -109,14 +111,14 @@ function expandItem(cronField: CronField, fieldText: string, item: string): numb
   return stepped(cronField, start.value, end.value, step);
 }
 
-function parseStep(cronField: CronField, fieldText: string, stepText: string): number {
+function parseStep(cronField: CronField, fieldText: string, stepText: string, capped: boolean): number {
   const fail = (reason: string): never => {
     throw CronExpressionError.inField(cronField.name, fieldText, reason);
   };
   if (!/^\d+$/.test(stepText)) fail(`the step "${stepText}" after "/" is not a whole number`);
   const step = Number(stepText);
   if (step < 1) fail("a step of 0 never advances; use 1 or more");
-  if (cronField.maxStep !== undefined && step > cronField.maxStep) fail(`the step ${step} is larger than ${cronField.maxStep}, the largest ${cronField.name} step Quartz accepts`);
+  if (capped && cronField.maxStep !== undefined && step > cronField.maxStep) fail(`the step ${step} is larger than ${cronField.maxStep}, the largest ${cronField.name} step Quartz accepts`);
   return step;
 }
 

@@ -45,7 +45,7 @@ export function parseQuartzSchedule(expression: string): QuartzSchedule {
     throw new CronExpressionError(
       dayOfMonth === "?"
         ? 'must have "?" in exactly one of day-of-month and day-of-week, not both: one of them has to say which days fire'
-        : 'must have "?" in exactly one of day-of-month and day-of-week (Quartz does not support both; e.g. "0 0 12 * * ?" or "0 0 12 ? * MON")',
+        : 'must have "?" in exactly one of day-of-month and day-of-week (Quartz cannot constrain both; e.g. "0 0 12 * * ?" or "0 0 12 ? * MON")',
     );
   }
   const days = dayOfWeek === "?" ? parseDayOfMonth(dayOfMonth) : parseDayOfWeek(dayOfWeek);

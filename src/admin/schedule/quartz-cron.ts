@@ -12,13 +12,14 @@ import { nextFireTime } from "./quartz-cron-search.js";
  *
  * This is an evaluator of our own rather than croner: croner lacks L-n and a bare L in day-of-week, accepts
  * several expressions Quartz refuses, and handles daylight saving differently from Quartz. Where Quartz
- * silently misreads an expression (a step after a name, W on a range, trailing characters) we refuse it with
- * a message instead of guessing.
+ * silently misreads an expression (a step after a name, W on a range or list, # or L mixed into a list,
+ * trailing characters or fields, a step of 0) we refuse it with a message instead of guessing. Schedules end
+ * with 2099, the last year Quartz documents.
  *
- * Daylight saving (see cron-time-zone.ts): a fire time whose wall time falls in a gap (spring forward) moves
- * forward by the gap's length, and fires there only if that later wall time matches the expression too, so
- * `0 30 2 * * ?` skips that day in New York while an hourly expression fires at 03:00; a wall time repeated by
- * an overlap (fall back) fires once, at its second (standard-time) occurrence.
+ * Daylight saving, as Quartz (quartz-cron-search.ts has the details): a fire time inside a spring-forward gap
+ * does not exist, so it does not fire; the search lands where the clocks resume and goes on from there, so
+ * `0 30 2 * * ?` skips that day in New York while an hourly schedule fires at 03:00. A wall time repeated by a
+ * fall-back overlap fires once, at its second (standard-time) occurrence.
  */
 export { CronExpressionError } from "./quartz-cron-error.js";
 export { isValidTimeZone } from "./cron-time-zone.js";

@@ -73,6 +73,8 @@ describe("parseQuartzCron(): Quartz features", () => {
     expect(fires("0 0 12 10-20/3 * ?", "2026-01-01T00:00:00Z", 5)).toEqual([day("01-10"), day("01-13"), day("01-16"), day("01-19"), day("02-10")]);
     expect(fires("0 0 12 ? * */2", "2026-01-01T00:00:00Z", 5)).toEqual([day("01-01"), day("01-03"), day("01-04"), day("01-06"), day("01-08")]);
     expect(fires("0 0 12 28-3/2 * ?", "2026-01-01T00:00:00Z", 5)).toEqual([day("01-01"), day("01-03"), day("01-28"), day("01-30"), day("02-01")]);
+    // Quartz caps the step of */s and a/s at the field's largest value, but not after a range: 5-10/60 is just 5.
+    expect(fires("5-10/60 * * * * ?", "2026-01-01T00:00:00Z", 2)).toEqual([day("01-01", "00:00:05"), day("01-01", "00:01:05")]);
   });
 
   it("the optional year field: lists, ranges, steps; a past year never fires", () => {
@@ -158,6 +160,7 @@ describe("parseQuartzCron(): refusals name the field and the reason", () => {
     ["0 0 12 L-31 * ?", "day-of-month", /offset 31 from the last day must be 0-30/],
     ["0 0 12 L,15 * ?", "day-of-month", /L and W must be the field's only value/],
     ["0 0 12 1-5W * ?", "day-of-month", /"W" follows one day of the month/],
+    ["0 0 12 27-30L * ?", "day-of-month", /"L" must start the field/],
     ["0 0 12 32W * ?", "day-of-month", /32W is out of range/],
     ["0 0 12 ? * 2#6", "day-of-week", /the number after "#" must be 1-5/],
     ["0 0 12 ? * 2#1,3#2", "day-of-week", /"#" must be the field's only value/],
