@@ -1,5 +1,5 @@
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, MysqlDialect, PostgresDialect, sql, SqliteDialect, type Dialect } from "kysely";
+import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect, sql, SqliteDialect, type Dialect } from "kysely";
 import { createPool as createMysqlPool } from "mysql2";
 import pg from "pg";
 import { mkdirSync } from "node:fs";
@@ -64,6 +64,13 @@ function createDialect(location: DatabaseLocation, options: OpenDatabaseOptions)
           // Times are stored as epoch ms, so the session time zone never affects a value; UTC keeps it predictable.
           timezone: "Z",
         }),
+        // InnoDB's default REPEATABLE READ takes gap locks on locking reads: an admin claiming due jobs with
+        // FOR UPDATE SKIP LOCKED would then block other admins moving their own jobs' next fire times into the
+        // locked index range, serialising the cluster. Every jobwire transaction is written for READ COMMITTED
+        // (conditional updates, unique keys), which takes no gap locks; PostgreSQL's default is the same level.
+        onCreateConnection: async (connection) => {
+          await connection.executeQuery(CompiledQuery.raw("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"));
+        },
       });
     case "postgres": {
       // pg returns int8 (COUNT, BIGINT) and numeric (SUM) as strings. The override is per pool so that another

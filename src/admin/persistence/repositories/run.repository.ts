@@ -76,10 +76,12 @@ const INSERT_RUNS_CHUNK = 400;
 /**
  * Inserts runs with one multi-row INSERT per chunk and returns them in input order with their ids. PostgreSQL
  * and SQLite return the ids (RETURNING), assigned in VALUES order within one statement, so sorting them restores
- * the input order. MySQL has no RETURNING (and MariaDB's is ignored by the driver), so it inserts row by row.
+ * the input order. MySQL has no usable RETURNING; see `consecutiveIdStep`.
  */
 export async function insertRuns(db: Kysely<Database>, runs: readonly NewRun[]): Promise<Run[]> {
-  if (dialectOf(db) === "mysql" || runs.length === 1) {
+  const dialect = dialectOf(db);
+  const mysqlStep = dialect === "mysql" ? await consecutiveIdStep(db) : undefined;
+  if (runs.length === 1 || mysqlStep === null) {
     const out: Run[] = [];
     for (const run of runs) out.push(await insertRun(db, run));
     return out;
@@ -87,12 +89,44 @@ export async function insertRuns(db: Kysely<Database>, runs: readonly NewRun[]):
   const out: Run[] = [];
   for (let start = 0; start < runs.length; start += INSERT_RUNS_CHUNK) {
     const rows = runs.slice(start, start + INSERT_RUNS_CHUNK).map(newRunRow);
-    const returned = await db.insertInto("jw_run").values(rows).returning("id").execute();
-    const ids = returned.map((r) => toNumber(r.id)).sort((a, b) => a - b);
+    let ids: number[];
+    if (mysqlStep !== undefined) {
+      const result = await db.insertInto("jw_run").values(rows).executeTakeFirstOrThrow();
+      const first = toNumber(result.insertId);
+      ids = rows.map((_, i) => first + i * mysqlStep);
+    } else {
+      const returned = await db.insertInto("jw_run").values(rows).returning("id").execute();
+      ids = returned.map((r) => toNumber(r.id)).sort((a, b) => a - b);
+    }
     if (ids.length !== rows.length) throw new Error(`the database returned ${ids.length} ids for ${rows.length} inserted runs`);
     rows.forEach((row, i) => out.push(rowToRun({ ...row, id: ids[i] ?? 0 })));
   }
   return out;
+}
+
+const idSteps = new WeakMap<object, Promise<number | null>>();
+
+/**
+ * On MySQL/MariaDB a multi-row INSERT reports only the first id. InnoDB gives the rows of one such statement
+ * consecutive ids (spaced by auto_increment_increment) unless innodb_autoinc_lock_mode is 2 ("interleaved"),
+ * so the step is read once per database and null means "insert row by row".
+ */
+function consecutiveIdStep(db: Kysely<Database>): Promise<number | null> {
+  // The adapter is shared by a Kysely instance and its transactions, so the step is read once per database.
+  const key = db.getExecutor().adapter;
+  let step = idSteps.get(key);
+  if (step === undefined) {
+    step = sql<{ mode: unknown; step: unknown }>`select @@innodb_autoinc_lock_mode as mode, @@auto_increment_increment as step`
+      .execute(db)
+      .then(({ rows }) => {
+        const row = rows[0];
+        if (row === undefined || toNumber(row.mode) === 2) return null;
+        return toNumber(row.step);
+      })
+      .catch(() => null);
+    idSteps.set(key, step);
+  }
+  return step;
 }
 
 function newRunRow(run: NewRun): Insertable<RunTable> & Omit<Selectable<RunTable>, "id"> {
