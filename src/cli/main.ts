@@ -1,10 +1,6 @@
 #!/usr/bin/env node
 import { JOBWIRE_VERSION } from "../shared/version.js";
 import { UsageError } from "./args.js";
-import { ADMIN_HELP, runAdminCommand } from "./commands/admin.js";
-import { CRON_HELP, runCronCommand } from "./commands/cron.js";
-import { EXECUTOR_HELP, runExecutorCommand } from "./commands/executor.js";
-import { runStartCommand, START_HELP } from "./commands/start.js";
 
 const HELP = `Usage: jobwire <command> [options]
 
@@ -18,7 +14,16 @@ Commands:
 Run "jobwire <command> --help" for a command's options.
 `;
 
-const HELPS: Record<string, string> = { admin: ADMIN_HELP, cron: CRON_HELP, executor: EXECUTOR_HELP, start: START_HELP };
+/**
+ * Each command's module is loaded only when that command runs: `jobwire cron` should not load (and, under tsx,
+ * compile) the whole admin and executor.
+ */
+const HELPS: Record<string, () => Promise<string>> = {
+  admin: async () => (await import("./commands/admin.js")).ADMIN_HELP,
+  cron: async () => (await import("./commands/cron.js")).CRON_HELP,
+  executor: async () => (await import("./commands/executor.js")).EXECUTOR_HELP,
+  start: async () => (await import("./commands/start.js")).START_HELP,
+};
 
 /** Runs until SIGINT/SIGTERM for the long-running commands, then stops gracefully. */
 async function main(argv: readonly string[]): Promise<number> {
@@ -28,7 +33,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    process.stdout.write(HELPS[command] ?? HELP);
+    process.stdout.write((await HELPS[command]?.()) ?? HELP);
     return 0;
   }
   let stop: () => Promise<void>;
@@ -37,20 +42,26 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`jobwire ${JOBWIRE_VERSION}\n`);
       return 0;
     case "admin": {
+      const { runAdminCommand } = await import("./commands/admin.js");
       const admin = await runAdminCommand(rest);
       stop = () => admin.stop();
       break;
     }
     case "executor": {
+      const { runExecutorCommand } = await import("./commands/executor.js");
       const executor = await runExecutorCommand(rest);
       stop = () => executor.stop();
       break;
     }
-    case "start":
+    case "start": {
+      const { runStartCommand } = await import("./commands/start.js");
       stop = await runStartCommand(rest);
       break;
-    case "cron":
+    }
+    case "cron": {
+      const { runCronCommand } = await import("./commands/cron.js");
       return runCronCommand(rest);
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
