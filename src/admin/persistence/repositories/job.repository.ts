@@ -163,7 +163,12 @@ export async function advanceJobSchedule(
 
 /** RUNNING jobs whose next fire is due at or before `dueBefore`, earliest first (the scheduler's scan). */
 export async function listDueJobs(db: Kysely<Database>, dueBefore: number, limit: number): Promise<Job[]> {
-  const rows = await db
+  const rows = await dueJobsQuery(db, dueBefore, limit).execute();
+  return rows.map(rowToJob);
+}
+
+function dueJobsQuery(db: Kysely<Database>, dueBefore: number, limit: number) {
+  return db
     .selectFrom("jw_job")
     .selectAll()
     .where("state", "=", "RUNNING")
@@ -171,9 +176,7 @@ export async function listDueJobs(db: Kysely<Database>, dueBefore: number, limit
     .where("next_fire_time", "<=", dueBefore)
     .orderBy("next_fire_time")
     .orderBy("id")
-    .limit(limit)
-    .execute();
-  return rows.map(rowToJob);
+    .limit(limit);
 }
 
 /**
@@ -183,15 +186,7 @@ export async function listDueJobs(db: Kysely<Database>, dueBefore: number, limit
  * (see `applyJobPlan`) before committing.
  */
 export async function claimDueJobs(trx: Kysely<Database>, dueBefore: number, limit: number): Promise<Job[]> {
-  let query = trx
-    .selectFrom("jw_job")
-    .selectAll()
-    .where("state", "=", "RUNNING")
-    .where("next_fire_time", ">", 0)
-    .where("next_fire_time", "<=", dueBefore)
-    .orderBy("next_fire_time")
-    .orderBy("id")
-    .limit(limit);
+  let query = dueJobsQuery(trx, dueBefore, limit);
   if (dialectOf(trx) !== "sqlite") query = query.forUpdate().skipLocked();
   const rows = await query.execute();
   return rows.map(rowToJob);
