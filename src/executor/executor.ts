@@ -14,7 +14,6 @@ import { GlueHandlers } from "./glue-handlers.js";
 import type { ScriptGlueType } from "./glue-interpreters.js";
 import { ResultReporter, type ResultReporterOptions } from "./result-reporter.js";
 import { ResultSpool } from "./result-spool.js";
-import { startTlsRpcServer } from "./tls-server.js";
 import type { ExecutorState, JobHandler, JobHandlerHooks } from "./types.js";
 
 /**
@@ -215,7 +214,7 @@ class EmbeddedExecutor implements Executor {
         pingIntervalMs: SERVER_PING_INTERVAL_MS,
         pingTimeoutMs: SERVER_PING_TIMEOUT_MS,
       };
-      this.server = options.tls === undefined ? await startRpcServer(serverOptions) : await startTlsRpcServer({ ...serverOptions, tls: options.tls });
+      this.server = await startRpcServer({ ...serverOptions, tls: options.tls });
     } catch (error) {
       await this.release();
       this.current = "STOPPED";

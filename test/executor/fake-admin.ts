@@ -14,7 +14,6 @@ import {
 } from "../../src/gen/jobwire/v1/admin_service_pb.js";
 import { APP_NAME_HEADER, AUTHORIZATION_HEADER, parseBearer } from "../../src/shared/metadata.js";
 import type { ResolvedTlsOptions } from "../../src/executor/tls-options.js";
-import { startTlsRpcServer } from "../../src/executor/tls-server.js";
 import { startRpcServer, type RpcServer } from "../../src/shared/net/index.js";
 
 /** What the fake admin does with results: store and ack them, or swallow them without answering. */
@@ -98,6 +97,6 @@ export async function startFakeAdmin(options: FakeAdminOptions): Promise<FakeAdm
       }),
   });
   const serverOptions = { handler, host: "127.0.0.1", port: options.port ?? 0, pingIntervalMs: 10_000, pingTimeoutMs: 5_000 };
-  const server: RpcServer = options.tls === undefined ? await startRpcServer(serverOptions) : await startTlsRpcServer({ ...serverOptions, tls: options.tls });
+  const server: RpcServer = await startRpcServer({ ...serverOptions, tls: options.tls });
   return { url: server.url, port: server.port, registrations, removals, received, stored, batchSizes, close: () => server.close(20) };
 }

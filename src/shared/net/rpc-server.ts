@@ -19,6 +19,15 @@ export interface RpcServerOptions {
    */
   readonly pingIntervalMs: number;
   readonly pingTimeoutMs: number;
+  /** Serve HTTP/2 over TLS (HTTP/1.1 through ALPN) instead of cleartext; with `requireClientCert`, mutual TLS. */
+  readonly tls?: RpcServerTls | undefined;
+}
+
+export interface RpcServerTls {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+  readonly ca?: string | Buffer | undefined;
+  readonly requireClientCert: boolean;
 }
 
 export interface RpcServer {
@@ -32,19 +41,53 @@ export interface RpcServer {
 }
 
 /**
- * Serves gRPC (h2c), gRPC-Web and Connect on one cleartext port. Node's cleartext HTTP/2 server cannot speak
- * HTTP/1.1, and browsers never use h2c, so the first bytes of each connection are inspected: the HTTP/2 preface
- * goes to an HTTP/2 server, anything else to an HTTP/1.1 server, both running the same handler.
+ * Serves gRPC, gRPC-Web and Connect on one port. In cleartext, Node's HTTP/2 server cannot speak HTTP/1.1 and
+ * browsers never use h2c, so the first bytes of each connection are inspected: the HTTP/2 preface goes to an
+ * HTTP/2 server, anything else to an HTTP/1.1 server, both running the same handler. With TLS, ALPN makes that
+ * choice and Node's secure server does it alone.
  */
 export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
-  const h2 = http2.createServer({}, options.handler);
-  // The adapter's handler accepts both request kinds; Node's HTTP/1.1 typings only ask for the narrower one.
-  const h1 = http.createServer(options.handler as http.RequestListener);
-  h1.keepAliveTimeout = 5_000;
-  const sessions = new Set<http2.ServerHttp2Session>();
   const sockets = new Set<net.Socket>();
-
-  h2.on("session", (session) => {
+  const track = (socket: net.Socket): void => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  };
+  let h1: http.Server | undefined;
+  let h2: http2.Http2Server | http2.Http2SecureServer;
+  let listener: net.Server;
+  const { tls } = options;
+  if (tls === undefined) {
+    const cleartext = http2.createServer({}, options.handler);
+    // The adapter's handler accepts both request kinds; Node's HTTP/1.1 typings only ask for the narrower one.
+    const h1Server = http.createServer(options.handler as http.RequestListener);
+    h1Server.keepAliveTimeout = 5_000;
+    h1 = h1Server;
+    h2 = cleartext;
+    listener = net.createServer((socket) => {
+      track(socket);
+      socket.once("readable", () => routeSocket(socket, h1Server, cleartext));
+      socket.on("error", () => socket.destroy());
+    });
+  } else {
+    const secure = http2.createSecureServer(
+      {
+        cert: tls.cert,
+        key: tls.key,
+        ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+        requestCert: tls.requireClientCert,
+        rejectUnauthorized: tls.requireClientCert,
+        allowHTTP1: true,
+      },
+      options.handler,
+    );
+    secure.on("connection", track);
+    // A failed handshake (say, a caller without a client certificate) is the caller's problem, not the server's.
+    secure.on("tlsClientError", () => {});
+    h2 = secure;
+    listener = secure;
+  }
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session: http2.ServerHttp2Session) => {
     sessions.add(session);
     const timer = setInterval(() => pingSession(session, options.pingTimeoutMs), options.pingIntervalMs);
     timer.unref();
@@ -53,13 +96,6 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       sessions.delete(session);
     });
     session.on("error", () => session.destroy());
-  });
-
-  const listener = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.once("readable", () => routeSocket(socket, h1, h2));
-    socket.on("error", () => socket.destroy());
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -72,14 +108,15 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   const address = listener.address();
   const port = typeof address === "object" && address !== null ? address.port : options.port;
   const hostForUrl = options.host.includes(":") ? `[${options.host}]` : options.host;
+  const scheme = tls === undefined ? "http" : "https";
 
   return {
     port,
-    url: `http://${hostForUrl === "0.0.0.0" || hostForUrl === "[::]" ? "127.0.0.1" : hostForUrl}:${port}`,
+    url: `${scheme}://${hostForUrl === "0.0.0.0" || hostForUrl === "[::]" ? "127.0.0.1" : hostForUrl}:${port}`,
     close: async (forceAfterMs = 5_000) => {
       const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const session of sessions) session.close();
-      h1.closeIdleConnections();
+      h1?.closeIdleConnections();
       const force = setTimeout(() => {
         for (const session of sessions) session.destroy();
         for (const socket of sockets) socket.destroy();
