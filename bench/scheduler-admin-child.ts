@@ -13,11 +13,14 @@ async function main(): Promise<void> {
   if (raw === undefined) throw new Error("JOBWIRE_BENCH_ADMIN is not set");
   const options = JSON.parse(raw) as AdminOptions;
   const logger = process.env["JOBWIRE_BENCH_ADMIN_LOG"] === "1" ? createConsoleLogger(`admin ${options.nodeId ?? ""}`, "info") : silentLogger;
+  const queryStats = process.env["JOBWIRE_BENCH_QUERY_STATS"] === "1" ? await import("./scheduler-query-stats.js") : undefined;
+  queryStats?.installQueryStats();
   const admin = await startAdmin({ ...options, logger, onInitialAdminPassword: () => undefined });
   let stopping = false;
   process.on("SIGTERM", () => {
     if (stopping) return;
     stopping = true;
+    if (queryStats !== undefined) process.stderr.write(`[admin ${options.nodeId ?? ""}] ${queryStats.formatQueryStats()}\n`);
     admin.stop(1_000).then(
       () => process.exit(0),
       () => process.exit(1),

@@ -17,7 +17,7 @@
  * in-process fake of bench/scheduler-fake-executor.ts (real h2c ExecutorService + one batched Callback stream).
  *
  * Selection: `npm run bench -- scheduler`, `JOBWIRE_BENCH=due-burst,tick-cost`, `JOBWIRE_BENCH_DIALECTS=postgres`.
- * Sizes: JOBWIRE_BENCH_BURST_N, JOBWIRE_BENCH_RUNS (due-burst repetitions, default 3 as the peers' medians),
+ * Sizes (lists allowed where plural, e.g. "1000,10000"): JOBWIRE_BENCH_BURST_N, JOBWIRE_BENCH_RUNS (due-burst repetitions, default 3 as the peers' medians),
  * JOBWIRE_BENCH_LATENESS_JOBS / _SECONDS, JOBWIRE_BENCH_SPARSE_JOBS / _SECONDS, JOBWIRE_BENCH_TICK_TOTALS
  * (e.g. "10000,1000000"), JOBWIRE_BENCH_TICK_DUE, JOBWIRE_BENCH_TICK_ROUNDS, JOBWIRE_BENCH_TAKEOVER_JOBS /
  * _SECONDS. `JOBWIRE_BENCH_CPU_PROF=<dir>` profiles the admin processes (`--cpu-prof`).
@@ -40,6 +40,7 @@ import {
   createFiredCounter,
   databaseDuplicates,
   envInt,
+  envIntList,
   formatLateness,
   lateness,
   median,
@@ -187,41 +188,43 @@ interface BurstRun {
 }
 
 async function dueBurst(): Promise<BenchTable> {
-  const n = envInt("JOBWIRE_BENCH_BURST_N", 10_000);
+  const sizes = envIntList("JOBWIRE_BENCH_BURST_N", [10_000]);
   const repetitions = envInt("JOBWIRE_BENCH_RUNS", 3);
   const rows: (string | number)[][] = [];
   const json: Record<string, unknown>[] = [];
   for (const dialect of benchDialects()) {
-    const runs: BurstRun[] = [];
-    for (let i = 0; i < repetitions; i++) {
-      const run = await dueBurstRun(dialect, n);
-      progress(`due-burst ${dialect} run ${i + 1}/${repetitions}: ${Math.round(run.e2e)} runs/s, lateness ${formatLateness(run.lateness)} ms, succeeded ${run.succeeded}/${n}`);
-      runs.push(run);
+    for (const n of sizes) {
+      const runs: BurstRun[] = [];
+      for (let i = 0; i < repetitions; i++) {
+        const run = await dueBurstRun(dialect, n);
+        progress(`due-burst ${dialect} run ${i + 1}/${repetitions}: ${Math.round(run.e2e)} runs/s, lateness ${formatLateness(run.lateness)} ms, succeeded ${run.succeeded}/${n}`);
+        runs.push(run);
+      }
+      const middle = [...runs].sort((a, b) => a.e2e - b.e2e)[Math.floor(runs.length / 2)] ?? runs[0];
+      if (middle === undefined) continue;
+      rows.push([
+        dialectLabel(dialect),
+        n,
+        Math.round(median(runs.map((r) => r.e2e))),
+        runs.map((r) => Math.round(r.e2e).toLocaleString("en-US")).join(", "),
+        formatLateness(middle.lateness),
+        `${middle.succeeded.toLocaleString("en-US")} / ${n.toLocaleString("en-US")}`,
+        middle.duplicates,
+        formatCpu(middle.cpu),
+        `${middle.cpu.othersPct} %`,
+      ]);
+      json.push({
+        bench: "due-burst",
+        dialect,
+        n,
+        e2e_jobs_per_s: Math.round(median(runs.map((r) => r.e2e))),
+        e2e_jobs_per_s_runs: runs.map((r) => Math.round(r.e2e)),
+        lateness_ms: middle.lateness,
+        missed_pct: (middle.missed / n) * 100,
+        duplicates: middle.duplicates,
+        cpu_s_per_1000_jobs: middle.cpu,
+      });
     }
-    const middle = [...runs].sort((a, b) => a.e2e - b.e2e)[Math.floor(runs.length / 2)] ?? runs[0];
-    if (middle === undefined) continue;
-    rows.push([
-      dialectLabel(dialect),
-      n,
-      Math.round(median(runs.map((r) => r.e2e))),
-      runs.map((r) => Math.round(r.e2e).toLocaleString("en-US")).join(", "),
-      formatLateness(middle.lateness),
-      `${middle.succeeded.toLocaleString("en-US")} / ${n.toLocaleString("en-US")}`,
-      middle.duplicates,
-      formatCpu(middle.cpu),
-      `${middle.cpu.othersPct} %`,
-    ]);
-    json.push({
-      bench: "due-burst",
-      dialect,
-      n,
-      e2e_jobs_per_s: Math.round(median(runs.map((r) => r.e2e))),
-      e2e_jobs_per_s_runs: runs.map((r) => Math.round(r.e2e)),
-      lateness_ms: middle.lateness,
-      missed_pct: (middle.missed / n) * 100,
-      duplicates: middle.duplicates,
-      cpu_s_per_1000_jobs: middle.cpu,
-    });
   }
   return {
     title: `due-burst: N one-shot jobs due at T0 → e2e runs/s = N / (last result stored − T0), median of ${repetitions} (target ≥ 11 700/s on PostgreSQL; best peer graphile-worker 11 655/s, p50/p99 634/846 ms)`,
@@ -233,14 +236,16 @@ async function dueBurst(): Promise<BenchTable> {
 
 async function dueBurstRun(dialect: DialectName, n: number): Promise<BurstRun> {
   return withRig(dialect, async ({ bench, db, executor, groupId, track }) => {
-    // One-shot: a FIX_RATE of a day fires once during the run.
-    await seedJobs(db, [benchJob(groupId, { scheduleConf: "86400" })], n);
+    // One-shot: a FIX_RATE of a day fires once during the run. FIRE_ONCE_NOW: a one-shot job found late still
+    // runs (as the peers' queued jobs do) instead of being skipped as a misfire; a late plan shows as lateness.
+    await seedJobs(db, [benchJob(groupId, { scheduleConf: "86400", misfireStrategy: "FIRE_ONCE_NOW" })], n);
     const admin = track(await spawnAdmin(adminOptions(bench, `bench-${dialect}-burst`)));
     executor.connect([admin.url], BENCH_APP, BENCH_TOKEN);
     await waitForQuietMachine(progress);
     const before = cpuSnapshot([admin], dialect);
     const t0 = nextWholeSecond(Date.now() + LEAD_MS);
     await activateAll(db, t0);
+    const monitor = process.env["JOBWIRE_BENCH_DEBUG"] === "1" ? startPipelineMonitor(db, t0, executor) : undefined;
     let lastProgress = Date.now();
     let lastAcked = 0;
     while (executor.ackedCount < n) {
@@ -249,11 +254,14 @@ async function dueBurstRun(dialect: DialectName, n: number): Promise<BurstRun> {
         lastAcked = executor.ackedCount;
         lastProgress = Date.now();
       } else if (Date.now() - lastProgress > 30_000 && Date.now() > t0) {
-        progress(`due-burst ${dialect}: no result stored for 30 s; ${executor.ackedCount}/${n} done, giving up`);
+        progress(
+          `due-burst ${dialect}: no result stored for 30 s; ${executor.ackedCount}/${n} acked, ${executor.unackedCount} unacked, ${executor.starts.length} handler starts; store: ${JSON.stringify(await runStates(db))}; giving up`,
+        );
         break;
       }
     }
     const after = cpuSnapshot([admin], dialect);
+    monitor?.stop();
     const tDone = executor.lastAckAt;
     const firstStart = new Map<number, number>();
     let duplicates = 0;
@@ -263,6 +271,10 @@ async function dueBurstRun(dialect: DialectName, n: number): Promise<BurstRun> {
     }
     const states = await runStates(db);
     const storeDuplicates = await databaseDuplicates(db, t0, t0 + 1);
+    const runIds = new Set(executor.starts.map((start) => start.runId));
+    if (runIds.size !== executor.starts.length) {
+      progress(`due-burst ${dialect}: ${executor.starts.length} handler starts carried only ${runIds.size} distinct run ids (runs of different jobs were sent under the same run id); store: ${JSON.stringify(states)}`);
+    }
     return {
       e2e: executor.ackedCount >= n ? n / ((tDone - t0) / 1000) : 0,
       lateness: lateness([...firstStart.values()].map((at) => at - t0)),
@@ -273,6 +285,31 @@ async function dueBurstRun(dialect: DialectName, n: number): Promise<BurstRun> {
       seconds: (tDone - t0) / 1000,
     };
   });
+}
+
+/**
+ * With JOBWIRE_BENCH_DEBUG=1: once a second, where the burst is in the pipeline (jobs still to plan, planned fires
+ * waiting, runs by state, handler starts, acks), to see which stage holds the fires up.
+ */
+function startPipelineMonitor(db: Kysely<Database>, t0: number, executor: FakeExecutor): { stop(): void } {
+  let stopped = false;
+  const loop = async (): Promise<void> => {
+    while (!stopped) {
+      const unplanned = await db.selectFrom("jw_job").select((eb) => eb.fn.countAll().as("n")).where("next_fire_time", "=", t0).executeTakeFirstOrThrow();
+      const fires = await db.selectFrom("jw_planned_fire").select(["state", (eb) => eb.fn.countAll().as("n")]).groupBy("state").execute();
+      const runs = await runStates(db);
+      progress(
+        `t${Date.now() >= t0 ? "+" : "-"}${(Math.abs(Date.now() - t0) / 1000).toFixed(1)}s unplanned=${Number(unplanned.n)} fires=${JSON.stringify(Object.fromEntries(fires.map((f) => [f.state, Number(f.n)])))} runs=${JSON.stringify(runs)} starts=${executor.starts.length} acked=${executor.ackedCount}`,
+      );
+      await sleep(1_000);
+    }
+  };
+  void loop().catch((error: unknown) => progress(`pipeline monitor failed: ${String(error)}`));
+  return {
+    stop: () => {
+      stopped = true;
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -324,60 +361,62 @@ function pct(part: number, whole: number): string {
 // lateness
 
 async function recurringLateness(): Promise<BenchTable> {
-  const jobs = envInt("JOBWIRE_BENCH_LATENESS_JOBS", 10_000);
+  const sizes = envIntList("JOBWIRE_BENCH_LATENESS_JOBS", [1_000, 10_000]);
   const seconds = envInt("JOBWIRE_BENCH_LATENESS_SECONDS", 60);
   const rows: (string | number)[][] = [];
   const json: Record<string, unknown>[] = [];
   for (const dialect of benchDialects()) {
-    const result = await withRig(dialect, async ({ bench, db, executor, groupId, track }) => {
-      await seedJobs(db, [benchJob(groupId, { scheduleConf: "1" })], jobs);
-      const admin = track(await spawnAdmin(adminOptions(bench, `bench-${dialect}-rate`)));
-      executor.connect([admin.url], BENCH_APP, BENCH_TOKEN);
-      const ids = await jobIds(db);
-      await waitForQuietMachine(progress);
-    const before = cpuSnapshot([admin], dialect);
-      const t0 = nextWholeSecond(Date.now() + LEAD_MS);
-      await activateAll(db, t0);
-      const plan = fixRatePlan(ids, t0, seconds);
-      const report = await measureWindow(`lateness ${dialect}`, executor, plan, t0 + seconds * 1000, ids.length * seconds);
-      const after = cpuSnapshot([admin], dialect);
-      await stopAll(db);
-      const storeDuplicates = await databaseDuplicates(db, t0, t0 + seconds * 1000);
-      const store = await triggerLateness(db, t0, t0 + seconds * 1000);
-      return { report, storeDuplicates, store, cpu: cpuPer1000(before, after, report.starts) };
-    });
-    const { report } = result;
-    progress(`lateness ${dialect}: ${formatLateness(report.lateness)} ms, missed ${report.missed}, duplicates ${report.duplicates}/${result.storeDuplicates}`);
-    rows.push([
-      dialectLabel(dialect),
-      jobs,
-      seconds,
-      report.expected,
-      formatLateness(report.lateness),
-      `${Math.round(result.store.p50)} / ${Math.round(result.store.p99)}`,
-      `${report.missed.toLocaleString("en-US")} (${pct(report.missed, report.expected)})`,
-      `${report.duplicates} / ${result.storeDuplicates}`,
-      formatCpu(result.cpu),
-      `${result.cpu.othersPct} %`,
-      report.lateness.p99 < 100 && report.missed === 0 && report.duplicates === 0 && result.storeDuplicates === 0 ? "met" : "NOT met",
-    ]);
-    json.push({
-      bench: "lateness",
-      dialect,
-      jobs,
-      seconds,
-      slots: report.expected,
-      lateness_ms: report.lateness,
-      trigger_lateness_ms: result.store,
-      missed_pct: (report.missed / Math.max(1, report.expected)) * 100,
-      duplicates: report.duplicates,
-      store_duplicates: result.storeDuplicates,
-      cpu_s_per_1000_jobs: result.cpu,
-    });
+    for (const jobs of sizes) {
+      const result = await withRig(dialect, async ({ bench, db, executor, groupId, track }) => {
+        await seedJobs(db, [benchJob(groupId, { scheduleConf: "1" })], jobs);
+        const admin = track(await spawnAdmin(adminOptions(bench, `bench-${dialect}-rate`)));
+        executor.connect([admin.url], BENCH_APP, BENCH_TOKEN);
+        const ids = await jobIds(db);
+        await waitForQuietMachine(progress);
+        const before = cpuSnapshot([admin], dialect);
+        const t0 = nextWholeSecond(Date.now() + LEAD_MS);
+        await activateAll(db, t0);
+        const plan = fixRatePlan(ids, t0, seconds);
+        const report = await measureWindow(`lateness ${dialect}`, executor, plan, t0 + seconds * 1000, ids.length * seconds);
+        const after = cpuSnapshot([admin], dialect);
+        await stopAll(db);
+        const storeDuplicates = await databaseDuplicates(db, t0, t0 + seconds * 1000);
+        const store = await triggerLateness(db, t0, t0 + seconds * 1000);
+        return { report, storeDuplicates, store, cpu: cpuPer1000(before, after, report.starts) };
+      });
+      const { report } = result;
+      progress(`lateness ${dialect} ${jobs}: ${formatLateness(report.lateness)} ms, missed ${report.missed}, duplicates ${report.duplicates}/${result.storeDuplicates}`);
+      rows.push([
+        dialectLabel(dialect),
+        jobs,
+        seconds,
+        report.expected,
+        formatLateness(report.lateness),
+        `${Math.round(result.store.p50)} / ${Math.round(result.store.p99)}`,
+        `${report.missed.toLocaleString("en-US")} (${pct(report.missed, report.expected)})`,
+        `${report.duplicates} / ${result.storeDuplicates}`,
+        formatCpu(result.cpu),
+        `${result.cpu.othersPct} %`,
+        report.lateness.p99 < 100 && report.missed === 0 && report.duplicates === 0 && result.storeDuplicates === 0 ? "met" : "NOT met",
+      ]);
+      json.push({
+        bench: "lateness",
+        dialect,
+        jobs,
+        seconds,
+        slots: report.expected,
+        lateness_ms: report.lateness,
+        trigger_lateness_ms: result.store,
+        missed_pct: (report.missed / Math.max(1, report.expected)) * 100,
+        duplicates: report.duplicates,
+        store_duplicates: result.storeDuplicates,
+        cpu_s_per_1000_jobs: result.cpu,
+      });
+    }
   }
   const short = seconds < 60 ? ` — SHORTENED to ${seconds} s by JOBWIRE_BENCH_LATENESS_SECONDS (the definition is 60 s)` : "";
   return {
-    title: `lateness: ${jobs.toLocaleString("en-US")} FIX_RATE 1 s jobs for ${seconds} s, lateness = handler start − nominal instant (target p99 < 100 ms, 0 missed, 0 duplicates; BullMQ 2 360/3 070 ms and 63 % missed)${short}`,
+    title: `lateness: ${sizes.map((k) => k.toLocaleString("en-US")).join(" and ")} FIX_RATE 1 s jobs (one grid, all fire on the same second) for ${seconds} s, lateness = handler start − nominal instant (target p99 < 100 ms, 0 missed, 0 duplicates; BullMQ 2 360/3 070 ms and 63 % missed)${short}`,
     columns: ["database", "jobs", "s", "slots", "lateness p50 / p90 / p99 / max ms", "store: trigger − scheduled p50 / p99 ms", "missed", "duplicates exec / store", "CPU s per 1 000: admin / executor / db", "other load", "target"],
     rows,
     json,

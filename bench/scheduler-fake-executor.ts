@@ -47,6 +47,7 @@ export interface FakeExecutor {
 }
 
 const BATCH_SIZE = 500;
+const DEBUG = process.env["JOBWIRE_BENCH_DEBUG"] === "1";
 
 /** A minimal unbounded async queue: the request side of the bidi Callback stream. */
 class Outbox implements AsyncIterable<CallbackRequest> {
@@ -208,7 +209,9 @@ export async function startFakeExecutor(): Promise<FakeExecutor> {
       const url = client.urls[index % client.urls.length] ?? "";
       try {
         await session(url, client.appName, client.accessToken);
-      } catch {
+        if (DEBUG) process.stderr.write(`[fake-executor] result stream to ${url} ended; reconnecting (${pending.size} unacked)\n`);
+      } catch (error) {
+        if (DEBUG) process.stderr.write(`[fake-executor] result stream to ${url} failed: ${String(error)} (${pending.size} unacked)\n`);
         index++;
       }
       if (stopped || myGeneration !== generation) break;

@@ -47,7 +47,7 @@ export interface AdminProcess {
  */
 export async function spawnAdmin(options: AdminOptions & { nodeId: string }): Promise<AdminProcess> {
   const profileDir = process.env["JOBWIRE_BENCH_CPU_PROF"];
-  const nodeArgs = ["--import", "tsx", ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=admin-${options.nodeId}-${Date.now()}.cpuprofile`] : [])];
+  const nodeArgs = ["--import", "tsx", ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])];
   const child = spawn(process.execPath, [...nodeArgs, CHILD_SCRIPT], {
     env: { ...process.env, JOBWIRE_BENCH_ADMIN: JSON.stringify({ port: 0, host: "127.0.0.1", ...options }) },
     stdio: ["ignore", "pipe", "inherit"],

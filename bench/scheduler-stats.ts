@@ -145,6 +145,17 @@ export function envInt(name: string, fallback: number): number {
   return value;
 }
 
+/** Reads a comma-separated list of positive integers from the environment (e.g. "1000,10000"). */
+export function envIntList(name: string, fallback: readonly number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return [...fallback];
+  return raw.split(",").map((part) => {
+    const value = Number(part.trim().replace(/_/g, ""));
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must list positive integers, got "${raw}"`);
+    return value;
+  });
+}
+
 /** Progress lines go to stderr, so that stdout keeps only the tables and JSON lines. */
 export function progress(message: string): void {
   process.stderr.write(`[scheduler-bench] ${message}\n`);
