@@ -67,7 +67,15 @@ for (const dialect of ["mysql", "postgres"] as const) {
             const group = await insertGroup(db, newGroup({ addressType: "MANUAL", manualAddresses: [executor.url] }), Date.now());
             const jobIds: number[] = [];
             for (let i = 0; i < JOBS; i++) {
-              const job = await insertJob(db, newJob(group.id, { name: `tick ${i}`, scheduleType: "FIX_RATE", scheduleConf: "1", routeStrategy: "FIRST", timeoutSeconds: 0, retry: { count: 0, backoff: "FIXED", intervalMs: 0, maxIntervalMs: 0 } }), Date.now());
+              const job = await insertJob(db, newJob(group.id, {
+                  name: `tick ${i}`,
+                  scheduleType: "FIX_RATE",
+                  scheduleConf: "1",
+                  routeStrategy: "FIRST",
+                  timeoutSeconds: 0,
+                  alarm: { emails: [], webhookUrls: [] },
+                  retry: { count: 0, backoff: "FIXED", intervalMs: 0, maxIntervalMs: 0 },
+                }), Date.now());
               jobIds.push(job.id);
             }
             for (let i = 0; i < 3; i++) admins.push(startAdminProcess(testDb.url, `${dialect}-admin-${i}`));
@@ -97,7 +105,11 @@ for (const dialect of ["mysql", "postgres"] as const) {
                 problems.push(`job ${id}: missing ${missing.map((t) => (t - start) / 1000).join(",")}s, doubled ${doubled.length}; runs ${seen.join(" ")}`);
               }
             }
-            if (problems.length > 0) problems.push(...admins.map((a, i) => `admin ${i} output:\n${a.output().slice(-3_000)}`));
+            if (problems.length > 0) {
+              // Warnings and errors of each admin, to tell a stalled database from a stalled process.
+              const notable = (out: string): string => out.split("\n").filter((line) => / (WARN|ERROR) /.test(line)).slice(-20).join("\n");
+              problems.push(...admins.map((a, i) => `admin ${i}:\n${notable(a.output())}`));
+            }
             expect(problems).toEqual([]);
             expect(total).toBe(JOBS * expected.length);
             if (killOne) expect(admins[0]?.child.signalCode).toBe("SIGKILL");

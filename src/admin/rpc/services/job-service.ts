@@ -9,7 +9,8 @@ import { JOB_STATES, type ExecutorGroup, type Job, type JobDefinition } from "..
 import { AbortedError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../errors.js";
 import { isHttpUrl, validateJobDefinition, validateSchedule } from "../../jobs/job-validation.js";
 import { countJobs, deleteJob, getGroup, getJob, insertJob, listJobs, setJobSchedule, updateJob } from "../../persistence/index.js";
-import { nextFireTime, systemTimeZone } from "../../schedule/next-fire-time.js";
+import { findChildCycle } from "../../jobs/child-cycle.js";
+import { nextFireTime } from "../../schedule/next-fire-time.js";
 import { fromProtoEnum } from "../convert/enums.js";
 import { jobDefinitionFromProto, jobToProto, scheduleFromProto } from "../convert/job.js";
 import { decodePageToken, encodePageToken, resolvePageSize, withCursor } from "../paging.js";
@@ -45,6 +46,11 @@ export function createJobService(app: AdminContext): Partial<ServiceImpl<typeof 
       if (child === undefined || (user.role !== "ADMIN" && !user.permittedGroupIds.includes(child.groupId))) {
         throw new InvalidArgumentError(`${prefix}.child_jobs[${i}]`, `job "${formatName(Collections.job, childId)}" does not exist`);
       }
+    }
+    if (selfId === undefined) return;
+    const cycle = await findChildCycle(selfId, definition.childJobIds, async (id) => (await getJob(app.db, id))?.childJobIds);
+    if (cycle !== undefined) {
+      throw new InvalidArgumentError(`${prefix}.child_jobs`, `would make a cycle of child jobs: ${cycle.map((id) => formatName(Collections.job, id)).join(" → ")}`);
     }
   };
 
@@ -101,8 +107,17 @@ export function createJobService(app: AdminContext): Partial<ServiceImpl<typeof 
       if (incoming.groupId !== current.groupId) await loadGroup(user, "job.executor_group", incoming.groupId);
       await checkChildren(user, incoming, current.id, "job");
       const expectedVersion = parseEtag(req.job.etag);
-      const updated = await updateJob(app.db, current.id, incoming, app.now(), expectedVersion);
+      const now = app.now();
+      let updated = await updateJob(app.db, current.id, incoming, now, expectedVersion);
       if (updated === undefined) throw new AbortedError(`job "${req.job.name}" was changed concurrently; read it again and retry`);
+      const rescheduled =
+        updated.scheduleType !== current.scheduleType || updated.scheduleConf !== current.scheduleConf || updated.timeZone !== current.timeZone;
+      if (rescheduled && updated.state === "RUNNING") {
+        // A running job follows its new schedule from now on; one without a future instant (or NONE) stops.
+        const next = updated.scheduleType === "NONE" ? undefined : nextFireTime(updated, now, app.options.timeZone);
+        const state = next === undefined ? "STOPPED" : "RUNNING";
+        updated = (await setJobSchedule(app.db, updated.id, { state, nextFireTime: next ?? 0, lastFireTime: updated.lastFireTime }, now)) ?? updated;
+      }
       return { job: jobToProto(updated) };
     },
 
@@ -120,7 +135,7 @@ export function createJobService(app: AdminContext): Partial<ServiceImpl<typeof 
       const job = await loadJob(user, "name", req.name);
       if (job.scheduleType === "NONE") throw new FailedPreconditionError(`job "${req.name}" has no schedule (SCHEDULE_TYPE_NONE); it can only be triggered`);
       const now = app.now();
-      const next = nextFireTime(job, now, systemTimeZone());
+      const next = nextFireTime(job, now, app.options.timeZone);
       if (next === undefined) throw new FailedPreconditionError(`job "${req.name}" has no future fire time; change its schedule`);
       const updated = await setJobSchedule(app.db, job.id, { state: "RUNNING", nextFireTime: next, lastFireTime: job.lastFireTime }, now);
       if (updated === undefined) throw new NotFoundError(req.name);
@@ -181,12 +196,12 @@ export function createJobService(app: AdminContext): Partial<ServiceImpl<typeof 
       let after = decodePageToken(req.pageToken, filters) ?? (req.startTime === undefined ? app.now() : timestampMs(req.startTime));
       const times: number[] = [];
       while (times.length < count) {
-        const next = nextFireTime(schedule, after, systemTimeZone());
+        const next = nextFireTime(schedule, after, app.options.timeZone);
         if (next === undefined) break;
         times.push(next);
         after = next;
       }
-      const more = times.length === count && nextFireTime(schedule, after, systemTimeZone()) !== undefined;
+      const more = times.length === count && nextFireTime(schedule, after, app.options.timeZone) !== undefined;
       return { fireTimes: times.map((t) => timestampFromMs(t)), nextPageToken: more ? encodePageToken(after, filters) : "" };
     },
   };
