@@ -107,7 +107,11 @@ for (const dialect of ["mysql", "postgres"] as const) {
             }
             if (problems.length > 0) {
               // Warnings and errors of each admin, to tell a stalled database from a stalled process.
-              const notable = (out: string): string => out.split("\n").filter((line) => / (WARN|ERROR) /.test(line)).slice(-20).join("\n");
+              const notable = (out: string): string => {
+                const lines = out.split("\n");
+                const takeovers = lines.filter((line) => line.includes("took over planned fires")).length;
+                return [`${takeovers} takeover rounds`, ...lines.filter((line) => / (WARN|ERROR) /.test(line)).slice(-20)].join("\n");
+              };
               problems.push(...admins.map((a, i) => `admin ${i}:\n${notable(a.output())}`));
             }
             expect(problems).toEqual([]);

@@ -52,6 +52,7 @@ export type { JobFilter, JobPatch, JobSchedule, NewJob } from "./repositories/jo
 export { getLease, releaseLease, tryAcquireLease } from "./repositories/lease.repository.js";
 export {
   claimPlannedFire,
+  claimPlannedFires,
   deleteDispatchedFiresBefore,
   getPlannedFire,
   insertPlannedFires,

@@ -3,7 +3,7 @@ import type { ExecutorGroup, PlannedFire } from "../domain/index.js";
 import {
   applyJobPlan,
   claimDueJobs,
-  claimPlannedFire,
+  claimPlannedFires,
   getGroup,
   getJobs,
   getRuns,
@@ -61,6 +61,8 @@ export interface TickResult {
 const MAX_PLANNING_ROUNDS = 20;
 /** Fires dispatched per transaction. */
 const DISPATCH_BATCH = 500;
+/** Fires claimed per UPDATE when taking over. */
+const CLAIM_CHUNK = 1_000;
 /** Fires read per pick-up query. */
 const PICKUP_LIMIT = 20_000;
 
@@ -242,12 +244,16 @@ export class Scheduler {
       if (this.enqueue(fire)) queued++;
     }
     const now = clock.now();
-    for (const fire of await listDispatchableFires(db, options.nodeId, now + options.preReadMs, now, PICKUP_LIMIT)) {
-      if (this.queued.has(fire.id)) continue;
-      const leaseUntil = Math.max(fire.scheduledTime, now) + options.takeoverAfterMs;
-      if (!(await claimPlannedFire(db, fire.id, options.nodeId, leaseUntil, now))) continue;
-      if (fire.owner !== "") this.deps.logger.info("took over a planned fire", { fire: fire.id, job: fire.jobId, from: fire.owner });
-      if (this.enqueue(fire)) queued++;
+    const available = (await listDispatchableFires(db, options.nodeId, now + options.preReadMs, now, PICKUP_LIMIT)).filter((f) => !this.queued.has(f.id));
+    const previousOwner = new Map(available.map((f) => [f.id, f.owner]));
+    // Claimed in chunks with one UPDATE each: a crashed admin leaves hundreds of fires, and claiming them one
+    // statement at a time would make the takeover itself late.
+    for (let i = 0; i < available.length; i += CLAIM_CHUNK) {
+      const chunk = available.slice(i, i + CLAIM_CHUNK).map((f) => f.id);
+      const claimed = await claimPlannedFires(db, chunk, options.nodeId, options.takeoverAfterMs, clock.now());
+      const from = new Set(claimed.map((f) => previousOwner.get(f.id) ?? "").filter((owner) => owner !== ""));
+      if (from.size > 0) this.deps.logger.info("took over planned fires", { fires: claimed.length, from: [...from].join(",") });
+      for (const fire of claimed) if (this.enqueue(fire)) queued++;
     }
     return queued;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   claimPlannedFire,
+  claimPlannedFires,
   getPlannedFire,
   inTransaction,
   insertPlannedFires,
@@ -86,6 +87,27 @@ describeEachDatabase("planned-fire repository", (getDb) => {
       expect([...marked]).toEqual([f1.id]);
       expect(await getPlannedFire(getDb(), f1.id)).toMatchObject({ state: "DISPATCHED", dispatchTime: 9 });
       expect((await getPlannedFire(getDb(), f3.id))?.state).toBe("PLANNED");
+    });
+  });
+
+  describe("claimPlannedFires()", () => {
+    it("takes unowned and expired fires in one statement, leaves live leases and dispatched fires alone", async () => {
+      const { job } = await seedJob(getDb());
+      const [dead, live, me] = [uniqueName("dead"), uniqueName("live"), uniqueName("me")];
+      const fire = (t: number, owner: string, leaseUntil: number) => ({ jobId: job.id, scheduledTime: t, triggerType: "SCHEDULE" as const, owner, leaseUntil });
+      await insertPlannedFires(getDb(), [fire(1_000, dead, 3_000), fire(2_000, live, 9_000), fire(20_000, "", 0), fire(4_000, dead, 3_000)], 1);
+      const all = await listPlannedFires(getDb(), { jobId: job.id }, 10);
+      const byTime = new Map(all.map((f) => [f.scheduledTime, f]));
+      await markFireDispatched(getDb(), byTime.get(4_000)?.id ?? 0, 5);
+      const claimed = await claimPlannedFires(getDb(), all.map((f) => f.id), me, 2_000, 5_000);
+      // The overdue fire gets now + 2 s, the future unowned one its instant + 2 s.
+      expect(claimed.map((f) => [f.scheduledTime, f.leaseUntil])).toEqual([
+        [1_000, 7_000],
+        [20_000, 22_000],
+      ]);
+      expect((await getPlannedFire(getDb(), byTime.get(2_000)?.id ?? 0))?.owner).toBe(live);
+      // A second claimer finds nothing left.
+      expect(await claimPlannedFires(getDb(), all.map((f) => f.id), uniqueName("other"), 2_000, 5_000)).toEqual([]);
     });
   });
 

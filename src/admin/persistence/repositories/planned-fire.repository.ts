@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable } from "kysely";
+import { sql, type Insertable, type Kysely, type Selectable } from "kysely";
 import { PLANNED_FIRE_STATES, TRIGGER_TYPES, type PlannedFire, type PlannedFireState } from "../../domain/index.js";
 import { dialectOf, insertIgnoringDuplicates, toNumber } from "../dialect.js";
 import { enumValue, int } from "../row-values.js";
@@ -70,6 +70,26 @@ export async function claimPlannedFire(db: Kysely<Database>, id: number, owner: 
     .where((eb) => eb.or([eb("owner", "=", ""), eb("owner", "=", owner), eb("lease_until", "<=", now)]))
     .executeTakeFirst();
   return toNumber(result.numUpdatedRows) > 0;
+}
+
+/**
+ * `claimPlannedFire` for many fires with one UPDATE: takes every listed fire that is still PLANNED and unowned
+ * or past its lease, with a lease of `leaseMs` past the later of its instant and now, and returns the fires this
+ * owner holds afterwards. Concurrent claimers are serialised by the row locks the UPDATE takes, and each one
+ * re-checks the lease condition on the latest row, so every fire ends with exactly one of them.
+ */
+export async function claimPlannedFires(db: Kysely<Database>, ids: readonly number[], owner: string, leaseMs: number, now: number): Promise<PlannedFire[]> {
+  if (ids.length === 0) return [];
+  const scheduled = sql.ref<number>("scheduled_time");
+  await db
+    .updateTable("jw_planned_fire")
+    .set({ owner, lease_until: sql<number>`case when ${scheduled} > ${now} then ${scheduled} + ${leaseMs} else ${now + leaseMs} end` })
+    .where("id", "in", [...ids])
+    .where("state", "=", "PLANNED")
+    .where((eb) => eb.or([eb("owner", "=", ""), eb("lease_until", "<=", now)]))
+    .execute();
+  const rows = await db.selectFrom("jw_planned_fire").selectAll().where("id", "in", [...ids]).where("state", "=", "PLANNED").where("owner", "=", owner).orderBy("scheduled_time").orderBy("id").execute();
+  return rows.map(rowToFire);
 }
 
 /**
