@@ -1,11 +1,9 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunResult } from "../../src/gen/jobwire/v1/admin_service_pb.js";
 import { BlockStrategy } from "../../src/gen/jobwire/v1/job_pb.js";
 import { RunState } from "../../src/gen/jobwire/v1/run_pb.js";
 import { runRequest } from "./harness.js";
 import { startExecutorFixture, type ExecutorFixture } from "./test-handlers.js";
-import { waitFor } from "./wait-for.js";
 
 describe("block strategies (over the executor's real HTTP/2 server)", () => {
   let fx: ExecutorFixture;
@@ -18,13 +16,7 @@ describe("block strategies (over the executor's real HTTP/2 server)", () => {
     await fx?.close();
   });
 
-  function resultOf(runId: bigint): Promise<RunResult> {
-    return waitFor(`the result of run ${runId}`, () => fx.admin.stored.get(Number(runId)));
-  }
 
-  function started(runId: bigint): Promise<true> {
-    return waitFor(`run ${runId} to start`, () => (fx.handlers.events.includes(`start:${runId}`) ? true : undefined));
-  }
 
   describe("COVER_EARLY", () => {
     it("aborts the running run (KILLED), reports the queued ones KILLED without executing them, and runs the new one", async () => {
@@ -32,31 +24,31 @@ describe("block strategies (over the executor's real HTTP/2 server)", () => {
       const queued = runRequest({ jobId: 100n, handler: "blocking", param: "cover-b" });
       await fx.caller.client.run(running);
       await fx.caller.client.run(queued);
-      await started(running.runId);
+      await fx.started(running.runId);
 
       const cover = runRequest({ jobId: 100n, handler: "blocking", param: "cover-c", blockStrategy: BlockStrategy.COVER_EARLY });
       await fx.caller.client.run(cover);
 
-      const killed = await resultOf(running.runId);
+      const killed = await fx.resultOf(running.runId);
       expect(killed.state).toBe(RunState.KILLED);
       expect(killed.message).toBe(`killed: covered by run ${cover.runId} (block strategy COVER_EARLY)`);
       expect(fx.handlers.abortedRuns.get(Number(running.runId))).toBe(killed.message);
 
-      const dropped = await resultOf(queued.runId);
+      const dropped = await fx.resultOf(queued.runId);
       expect(dropped.state).toBe(RunState.KILLED);
       expect(dropped.message).toBe(`not executed: covered by run ${cover.runId} (block strategy COVER_EARLY)`);
       expect(dropped.startTime).toBeUndefined();
 
-      await started(cover.runId);
+      await fx.started(cover.runId);
       fx.handlers.release("cover-c");
-      expect((await resultOf(cover.runId)).state).toBe(RunState.SUCCEEDED);
+      expect((await fx.resultOf(cover.runId)).state).toBe(RunState.SUCCEEDED);
       expect(fx.handlers.events).not.toContain(`start:${queued.runId}`);
     });
 
     it("runs at once on an idle job, like any other run", async () => {
       const req = runRequest({ jobId: 101n, handler: "echo", param: "alone", blockStrategy: BlockStrategy.COVER_EARLY });
       expect((await fx.caller.client.run(req)).queuedAhead).toBe(0);
-      expect((await resultOf(req.runId)).state).toBe(RunState.SUCCEEDED);
+      expect((await fx.resultOf(req.runId)).state).toBe(RunState.SUCCEEDED);
     });
   });
 
@@ -67,17 +59,17 @@ describe("block strategies (over the executor's real HTTP/2 server)", () => {
       for (const req of reqs) ahead.push((await fx.caller.client.run(req)).queuedAhead);
       expect(ahead).toEqual([0, 1, 2]);
       const [first, second, third] = reqs.map((req) => req.runId) as [bigint, bigint, bigint];
-      await started(first);
-      await started(second);
+      await fx.started(first);
+      await fx.started(second);
       expect(await fx.caller.client.idleBeat({ jobId: 110n })).toMatchObject({ idle: false, running: 2, queued: 1 });
       expect(fx.handlers.events).not.toContain(`start:${third}`);
 
       fx.handlers.release("conc-2");
-      await resultOf(second);
-      await started(third);
+      await fx.resultOf(second);
+      await fx.started(third);
       fx.handlers.release("conc-1");
       fx.handlers.release("conc-3");
-      for (const runId of [first, third]) expect((await resultOf(runId)).state).toBe(RunState.SUCCEEDED);
+      for (const runId of [first, third]) expect((await fx.resultOf(runId)).state).toBe(RunState.SUCCEEDED);
     });
 
     it("refuses a concurrency out of range with INVALID_ARGUMENT naming the field", async () => {
@@ -97,14 +89,14 @@ describe("block strategies (over the executor's real HTTP/2 server)", () => {
       const serial = runRequest({ jobId: 120n, handler: "echo", param: "mix-c" });
       await fx.caller.client.run(a);
       await fx.caller.client.run(b);
-      await started(a.runId);
-      await started(b.runId);
+      await fx.started(a.runId);
+      await fx.started(b.runId);
       expect((await fx.caller.client.run(serial)).queuedAhead).toBe(2);
       fx.handlers.release("mix-a");
-      await resultOf(a.runId);
+      await fx.resultOf(a.runId);
       expect(fx.admin.stored.has(Number(serial.runId))).toBe(false);
       fx.handlers.release("mix-b");
-      expect((await resultOf(serial.runId)).state).toBe(RunState.SUCCEEDED);
+      expect((await fx.resultOf(serial.runId)).state).toBe(RunState.SUCCEEDED);
     });
   });
 });

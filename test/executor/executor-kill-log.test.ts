@@ -3,7 +3,6 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunResult } from "../../src/gen/jobwire/v1/admin_service_pb.js";
 import type { LogResponse } from "../../src/gen/jobwire/v1/executor_service_pb.js";
 import { RunState } from "../../src/gen/jobwire/v1/run_pb.js";
 import { runRequest } from "./harness.js";
@@ -21,13 +20,7 @@ describe("executor", () => {
     await fx?.close();
   });
 
-  function resultOf(runId: bigint): Promise<RunResult> {
-    return waitFor(`the result of run ${runId}`, () => fx.admin.stored.get(Number(runId)));
-  }
 
-  function started(runId: bigint): Promise<true> {
-    return waitFor(`run ${runId} to start`, () => (fx.handlers.events.includes(`start:${runId}`) ? true : undefined));
-  }
 
   describe("Kill", () => {
     it("aborts the running run by run id and reports it KILLED, leaving the job's other runs alone", async () => {
@@ -35,16 +28,16 @@ describe("executor", () => {
       const queued = runRequest({ jobId: 20n, handler: "blocking", param: "kill-b" });
       await fx.caller.client.run(running);
       await fx.caller.client.run(queued);
-      await started(running.runId);
+      await fx.started(running.runId);
       const response = await fx.caller.client.kill({ target: { case: "runId", value: running.runId }, reason: "operator asked" });
       expect(response.killedRunIds).toEqual([running.runId]);
-      const killed = await resultOf(running.runId);
+      const killed = await fx.resultOf(running.runId);
       expect(killed.state).toBe(RunState.KILLED);
       expect(killed.message).toBe("killed by the admin: operator asked");
       expect(fx.handlers.abortedRuns.get(Number(running.runId))).toBe("killed by the admin: operator asked");
-      await started(queued.runId);
+      await fx.started(queued.runId);
       fx.handlers.release("kill-b");
-      expect((await resultOf(queued.runId)).state).toBe(RunState.SUCCEEDED);
+      expect((await fx.resultOf(queued.runId)).state).toBe(RunState.SUCCEEDED);
     });
 
     it("drops a queued run and reports it KILLED without a start time", async () => {
@@ -53,11 +46,11 @@ describe("executor", () => {
       await fx.caller.client.run(running);
       await fx.caller.client.run(queued);
       expect((await fx.caller.client.kill({ target: { case: "runId", value: queued.runId } })).killedRunIds).toEqual([queued.runId]);
-      const killed = await resultOf(queued.runId);
+      const killed = await fx.resultOf(queued.runId);
       expect(killed.state).toBe(RunState.KILLED);
       expect(killed.startTime).toBeUndefined();
       fx.handlers.release("queue-a");
-      expect((await resultOf(running.runId)).state).toBe(RunState.SUCCEEDED);
+      expect((await fx.resultOf(running.runId)).state).toBe(RunState.SUCCEEDED);
       expect(fx.handlers.events).not.toContain(`start:${queued.runId}`);
     });
 
@@ -66,7 +59,7 @@ describe("executor", () => {
       for (const req of reqs) await fx.caller.client.run(req);
       const response = await fx.caller.client.kill({ target: { case: "jobId", value: 22n } });
       expect([...response.killedRunIds].sort()).toEqual(reqs.map((req) => req.runId).sort());
-      for (const req of reqs) expect((await resultOf(req.runId)).state).toBe(RunState.KILLED);
+      for (const req of reqs) expect((await fx.resultOf(req.runId)).state).toBe(RunState.KILLED);
     });
 
     it("answers with no run ids when the run is not here", async () => {
@@ -84,7 +77,7 @@ describe("executor", () => {
       expect(await fx.caller.client.idleBeat({ jobId: 23n })).toMatchObject({ idle: false, running: 1 });
       expect(await fx.caller.client.idleBeat({ jobId: 424_242n })).toMatchObject({ idle: true, running: 0, queued: 0 });
       fx.handlers.release("beat");
-      await resultOf(req.runId);
+      await fx.resultOf(req.runId);
     });
   });
 
@@ -99,7 +92,7 @@ describe("executor", () => {
       const triggerTime = Date.parse("2024-02-29T23:30:00Z");
       const req = runRequest({ jobId: 30n, handler: "chatty", param: "p", triggerTime: timestampFromMs(triggerTime) });
       await fx.caller.client.run(req);
-      await resultOf(req.runId);
+      await fx.resultOf(req.runId);
       const file = await readFile(path.join(fx.logDir, "2024-02-29", `${req.runId}.log`), "utf8");
       expect(file).toContain("line 6 of p");
 
@@ -122,7 +115,7 @@ describe("executor", () => {
     it("follows a running run's log until the run ends", async () => {
       const req = runRequest({ jobId: 31n, handler: "blocking", param: "follow" });
       await fx.caller.client.run(req);
-      await started(req.runId);
+      await fx.started(req.runId);
       const seen: LogResponse[] = [];
       const following = (async () => {
         for await (const message of fx.caller.client.log({ runId: req.runId, triggerTime: req.triggerTime, follow: true })) {

@@ -1,7 +1,6 @@
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunResult } from "../../src/gen/jobwire/v1/admin_service_pb.js";
 import { BlockStrategy, GlueType } from "../../src/gen/jobwire/v1/job_pb.js";
 import { RunState } from "../../src/gen/jobwire/v1/run_pb.js";
 import { callExecutor, runRequest } from "./harness.js";
@@ -23,9 +22,6 @@ describe("executor", () => {
     await fx?.close();
   });
 
-  function resultOf(runId: bigint): Promise<RunResult> {
-    return waitFor(`the result of run ${runId}`, () => fx.admin.stored.get(Number(runId)));
-  }
 
   describe("auth interceptor", () => {
     it.each([
@@ -53,7 +49,7 @@ describe("executor", () => {
       const req = runRequest({ jobId: 7n, handler: "echo", param: "hello", shardIndex: 1, shardTotal: 3, attempt: 2 });
       const response = await fx.caller.client.run(req);
       expect(response.queuedAhead).toBe(0);
-      const result = await resultOf(req.runId);
+      const result = await fx.resultOf(req.runId);
       expect(result.state).toBe(RunState.SUCCEEDED);
       expect(result.message).toBe(`echo hello job=7 run=${req.runId} shard=1/3 attempt=2`);
       expect(result.nonRetryable).toBe(false);
@@ -64,7 +60,7 @@ describe("executor", () => {
     it("reports FAILED with the stack when the handler throws", async () => {
       const req = runRequest({ handler: "boom" });
       await fx.caller.client.run(req);
-      const result = await resultOf(req.runId);
+      const result = await fx.resultOf(req.runId);
       expect(result.state).toBe(RunState.FAILED);
       expect(result.message).toMatch(/^Error: the warehouse is on fire\n\s+at /);
       expect(result.nonRetryable).toBe(false);
@@ -73,7 +69,7 @@ describe("executor", () => {
     it("reports FAILED and non_retryable when the handler calls ctx.failNonRetryable()", async () => {
       const req = runRequest({ handler: "refuse", param: "42" });
       await fx.caller.client.run(req);
-      const result = await resultOf(req.runId);
+      const result = await fx.resultOf(req.runId);
       expect(result.state).toBe(RunState.FAILED);
       expect(result.message).toBe("bad param 42");
       expect(result.nonRetryable).toBe(true);
@@ -96,7 +92,7 @@ describe("executor", () => {
       await fx.caller.client.run(req);
       await expect(fx.caller.client.run(req)).rejects.toSatisfy((e: unknown) => codeOf(e) === Code.AlreadyExists);
       fx.handlers.release("dup");
-      expect((await resultOf(req.runId)).state).toBe(RunState.SUCCEEDED);
+      expect((await fx.resultOf(req.runId)).state).toBe(RunState.SUCCEEDED);
     });
 
     it("runs the runs of one job one after the other, in arrival order (SERIAL)", async () => {
@@ -107,7 +103,7 @@ describe("executor", () => {
       await waitFor("the first run to start", () => (fx.handlers.events.includes(`start:${reqs[0]?.runId}`) ? true : undefined));
       expect(fx.handlers.events).not.toContain(`start:${reqs[1]?.runId}`);
       for (let i = 3; i >= 1; i -= 1) fx.handlers.release(`serial-${i}`);
-      for (const req of reqs) await resultOf(req.runId);
+      for (const req of reqs) await fx.resultOf(req.runId);
       const order = fx.handlers.events.filter((event) => reqs.some((req) => event.endsWith(`:${req.runId}`)));
       expect(order).toEqual(reqs.flatMap((req) => [`start:${req.runId}`, `end:${req.runId}`]));
     });
@@ -121,16 +117,16 @@ describe("executor", () => {
       );
       expect(await fx.caller.client.idleBeat({ jobId: 10n })).toMatchObject({ idle: false, running: 1, queued: 0 });
       fx.handlers.release("discard");
-      await resultOf(first.runId);
+      await fx.resultOf(first.runId);
       await waitFor("job 10 to be idle", async () => ((await fx.caller.client.idleBeat({ jobId: 10n })).idle ? true : undefined));
       await fx.caller.client.run(later);
-      expect((await resultOf(later.runId)).state).toBe(RunState.SUCCEEDED);
+      expect((await fx.resultOf(later.runId)).state).toBe(RunState.SUCCEEDED);
     });
 
     it("aborts ctx.signal and reports TIMED_OUT when the run exceeds its timeout", async () => {
       const req = runRequest({ jobId: 12n, handler: "blocking", param: "never-opened", timeout: durationFromMs(100) });
       await fx.caller.client.run(req);
-      const result = await resultOf(req.runId);
+      const result = await fx.resultOf(req.runId);
       expect(result.state).toBe(RunState.TIMED_OUT);
       expect(result.message).toBe("run timed out after 100 ms");
       await waitFor("the handler to see the abort", () => fx.handlers.abortedRuns.get(Number(req.runId)));

@@ -6,7 +6,6 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findExecutable, InterpreterResolver } from "../../src/executor/glue-interpreters.js";
 import { runLogPath } from "../../src/executor/run-log.js";
-import type { RunResult } from "../../src/gen/jobwire/v1/admin_service_pb.js";
 import type { LogResponse, RunRequest, RunRequestSchema } from "../../src/gen/jobwire/v1/executor_service_pb.js";
 import { GlueType } from "../../src/gen/jobwire/v1/job_pb.js";
 import { RunState } from "../../src/gen/jobwire/v1/run_pb.js";
@@ -29,9 +28,6 @@ describe("GLUE scripts (glueEnabled, over the executor's real HTTP/2 server)", (
     await fx?.close();
   });
 
-  function resultOf(runId: bigint): Promise<RunResult> {
-    return waitFor(`the result of run ${runId}`, () => fx.admin.stored.get(Number(runId)));
-  }
 
   function logOf(req: RunRequest): Promise<string> {
     return readFile(runLogPath(fx.logDir, Number(req.runId), triggerMs(req)), "utf8");
@@ -49,7 +45,7 @@ describe("GLUE scripts (glueEnabled, over the executor's real HTTP/2 server)", (
     it("runs a shell script with param, shard index and shard total as arguments, streaming stdout and stderr into the run log", async () => {
       const req = script(200n, GlueType.SHELL, 'echo "args: $1|$2|$3"\necho "to stderr" >&2\n', { param: "hello world", shardIndex: 1, shardTotal: 3 });
       await fx.caller.client.run(req);
-      const result = await resultOf(req.runId);
+      const result = await fx.resultOf(req.runId);
       expect(result).toMatchObject({ state: RunState.SUCCEEDED, message: "script exited with code 0" });
       const log = await logOf(req);
       expect(log).toContain("args: hello world|1|3");
@@ -59,7 +55,7 @@ describe("GLUE scripts (glueEnabled, over the executor's real HTTP/2 server)", (
     it("fails the run with the exit code and the last stderr lines when the script exits non-zero", async () => {
       const req = script(201n, GlueType.SHELL, 'echo "starting"\necho "bad input: $1" >&2\nexit 3\n', { param: "x" });
       await fx.caller.client.run(req);
-      const result = await resultOf(req.runId);
+      const result = await fx.resultOf(req.runId);
       expect(result.state).toBe(RunState.FAILED);
       expect(result.message).toBe("SHELL script exited with code 3; last stderr lines:\nbad input: x");
     });
@@ -69,8 +65,8 @@ describe("GLUE scripts (glueEnabled, over the executor's real HTTP/2 server)", (
       const node = script(203n, GlueType.NODEJS, "const os = require('node:os');\nconsole.log('node got', process.argv.slice(2).join(','), typeof os.cpus);\n", { param: "n" });
       await fx.caller.client.run(python);
       await fx.caller.client.run(node);
-      expect((await resultOf(python.runId)).state).toBe(RunState.SUCCEEDED);
-      expect((await resultOf(node.runId)).state).toBe(RunState.SUCCEEDED);
+      expect((await fx.resultOf(python.runId)).state).toBe(RunState.SUCCEEDED);
+      expect((await fx.resultOf(node.runId)).state).toBe(RunState.SUCCEEDED);
       expect(await logOf(python)).toContain("python got ['p', '0', '1']");
       expect(await logOf(node)).toContain("node got n,0,1 function");
     });
@@ -82,7 +78,7 @@ describe("GLUE scripts (glueEnabled, over the executor's real HTTP/2 server)", (
       const installed = (await findExecutable(program)) !== undefined;
       const req = script(BigInt(204 + glueType), glueType, source, { param: "z" });
       await fx.caller.client.run(req);
-      const result = await resultOf(req.runId);
+      const result = await fx.resultOf(req.runId);
       if (installed) {
         expect(result.state).toBe(RunState.SUCCEEDED);
         expect(await logOf(req)).toContain(`${program} got z`);
@@ -119,7 +115,7 @@ describe("GLUE scripts (glueEnabled, over the executor's real HTTP/2 server)", (
       const leader = await pidFromLog(fx.logDir, req.runId, triggerMs(req), "script-pid");
       expect(processAlive(child)).toBe(true);
       await fx.caller.client.kill({ target: { case: "runId", value: req.runId }, reason: "tree test" });
-      expect(await resultOf(req.runId)).toMatchObject({ state: RunState.KILLED, message: "killed by the admin: tree test" });
+      expect(await fx.resultOf(req.runId)).toMatchObject({ state: RunState.KILLED, message: "killed by the admin: tree test" });
       await waitForExit(child, "the background sleep");
       await waitForExit(leader, "the script");
     });
@@ -129,7 +125,7 @@ describe("GLUE scripts (glueEnabled, over the executor's real HTTP/2 server)", (
       await fx.caller.client.run(req);
       const child = await pidFromLog(fx.logDir, req.runId, triggerMs(req), "child-pid");
       await fx.caller.client.kill({ target: { case: "runId", value: req.runId } });
-      expect((await resultOf(req.runId)).state).toBe(RunState.KILLED);
+      expect((await fx.resultOf(req.runId)).state).toBe(RunState.KILLED);
       // The kill grace of this executor is 300 ms; the deadline leaves a slow machine plenty of room.
       await waitForExit(child, "the background sleep that ignores SIGTERM");
     });
@@ -138,14 +134,14 @@ describe("GLUE scripts (glueEnabled, over the executor's real HTTP/2 server)", (
       const req = script(212n, GlueType.SHELL, SLEEPER, { timeout: durationFromMs(300) });
       await fx.caller.client.run(req);
       const child = await pidFromLog(fx.logDir, req.runId, triggerMs(req), "child-pid");
-      expect(await resultOf(req.runId)).toMatchObject({ state: RunState.TIMED_OUT, message: "run timed out after 300 ms" });
+      expect(await fx.resultOf(req.runId)).toMatchObject({ state: RunState.TIMED_OUT, message: "run timed out after 300 ms" });
       await waitForExit(child, "the background sleep of the timed-out script");
     });
 
     it("terminates what a successful script left running in the background", async () => {
       const req = script(213n, GlueType.SHELL, 'sleep 300 &\necho "child-pid=$!"\nexit 0\n');
       await fx.caller.client.run(req);
-      expect((await resultOf(req.runId)).state).toBe(RunState.SUCCEEDED);
+      expect((await fx.resultOf(req.runId)).state).toBe(RunState.SUCCEEDED);
       const child = await pidFromLog(fx.logDir, req.runId, triggerMs(req), "child-pid");
       await waitForExit(child, "the leftover background sleep");
     });
@@ -173,20 +169,20 @@ describe("GLUE scripts (glueEnabled, over the executor's real HTTP/2 server)", (
       const dir = path.join(fx.logDir, "gluesource");
       const first = script(220n, GlueType.SHELL, 'echo "version one"\n', { glueUpdateTime: timestampFromMs(1_000) });
       await fx.caller.client.run(first);
-      await resultOf(first.runId);
+      await fx.resultOf(first.runId);
       const file = path.join(dir, "220_1000.sh");
       const before = await stat(file);
       expect(before.mode & 0o777).toBe(0o700);
 
       const again = script(220n, GlueType.SHELL, 'echo "version one"\n', { glueUpdateTime: timestampFromMs(1_000) });
       await fx.caller.client.run(again);
-      await resultOf(again.runId);
+      await fx.resultOf(again.runId);
       const after = await stat(file);
       expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
 
       const edited = script(220n, GlueType.SHELL, 'echo "version two"\n', { glueUpdateTime: timestampFromMs(2_000) });
       await fx.caller.client.run(edited);
-      await resultOf(edited.runId);
+      await fx.resultOf(edited.runId);
       expect(await logOf(edited)).toContain("version two");
       expect((await readdir(dir)).filter((name) => name.startsWith("220_"))).toEqual(["220_2000.sh"]);
     });

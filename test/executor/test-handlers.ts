@@ -3,6 +3,8 @@ import type { Executor, ExecutorInternals } from "../../src/executor/executor.js
 import { callExecutor, makeLogDir, testExecutor, ACCESS_TOKEN, APP_NAME, type ExecutorCaller } from "./harness.js";
 import { startFakeAdmin, type FakeAdmin } from "./fake-admin.js";
 import type { ExecutorOptions } from "../../src/executor/index.js";
+import type { RunResult } from "../../src/gen/jobwire/v1/admin_service_pb.js";
+import { waitFor } from "./wait-for.js";
 
 /** A latch a handler waits on until the test opens it. */
 class Gate {
@@ -74,6 +76,10 @@ export interface ExecutorFixture {
   readonly caller: ExecutorCaller;
   readonly handlers: TestHandlers;
   readonly logDir: string;
+  /** Waits for the result the fake admin stored for `runId`. */
+  resultOf(runId: bigint): Promise<RunResult>;
+  /** Waits until the test handler of `runId` has started. */
+  started(runId: bigint): Promise<true>;
   close(): Promise<void>;
 }
 
@@ -91,6 +97,8 @@ export async function startExecutorFixture(overrides: Partial<ExecutorOptions> =
     caller,
     handlers,
     logDir,
+    resultOf: (runId) => waitFor(`the result of run ${runId}`, () => admin.stored.get(Number(runId))),
+    started: (runId) => waitFor(`run ${runId} to start`, () => (handlers.events.includes(`start:${runId}`) ? true : undefined)),
     close: async () => {
       caller.close();
       await executor.stop();
