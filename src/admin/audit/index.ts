@@ -1,0 +1,1 @@
+export { auditJson, recordAudit, type AuditChange } from "./record-audit.js";
