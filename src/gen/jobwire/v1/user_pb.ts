@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file jobwire/v1/user.proto.
  */
 export const file_jobwire_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChVqb2J3aXJlL3YxL3VzZXIucHJvdG8SCmpvYndpcmUudjEizwEKBFVzZXISDAoEbmFtZRgBIAEoCRIQCgh1c2VybmFtZRgCIAEoCRIiCgRyb2xlGAMgASgOMhQuam9id2lyZS52MS5Vc2VyUm9sZRIhChlwZXJtaXR0ZWRfZXhlY3V0b3JfZ3JvdXBzGAQgAygJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi2AEKBkFwaUtleRIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIVCg1zZWNyZXRfcHJlZml4GAMgASgJEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF91c2VfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqUAoIVXNlclJvbGUSGQoVVVNFUl9ST0xFX1VOU1BFQ0lGSUVEEAASEwoPVVNFUl9ST0xFX0FETUlOEAESFAoQVVNFUl9ST0xFX05PUk1BTBACYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChVqb2J3aXJlL3YxL3VzZXIucHJvdG8SCmpvYndpcmUudjEi4QEKBFVzZXISDAoEbmFtZRgBIAEoCRIQCgh1c2VybmFtZRgCIAEoCRIiCgRyb2xlGAMgASgOMhQuam9id2lyZS52MS5Vc2VyUm9sZRIhChlwZXJtaXR0ZWRfZXhlY3V0b3JfZ3JvdXBzGAQgAygJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZGlzYWJsZWQYByABKAgi2AEKBkFwaUtleRIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIVCg1zZWNyZXRfcHJlZml4GAMgASgJEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF91c2VfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqUAoIVXNlclJvbGUSGQoVVVNFUl9ST0xFX1VOU1BFQ0lGSUVEEAASEwoPVVNFUl9ST0xFX0FETUlOEAESFAoQVVNFUl9ST0xFX05PUk1BTBACYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * A console user.
@@ -61,6 +61,13 @@ export type User = Message<"jobwire.v1.User"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 6;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * A disabled user cannot log in, and their sessions and API keys stop working at once. Default false.
+   *
+   * @generated from field: bool disabled = 7;
+   */
+  disabled: boolean;
 };
 
 /**

@@ -191,7 +191,8 @@ export type UpdateUserRequest = Message<"jobwire.v1.UpdateUserRequest"> & {
   user?: User | undefined;
 
   /**
-   * Fields to change: `role`, `permitted_executor_groups`. Empty means both.
+   * Fields to change: `role`, `permitted_executor_groups`, `disabled`. Empty means `role` and
+   * `permitted_executor_groups`; `disabled` changes only when named.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
@@ -462,7 +463,8 @@ export const UserService: GenService<{
     output: typeof CreateUserResponseSchema;
   },
   /**
-   * Changes a user's role, permitted groups or password. An administrator cannot change their own role.
+   * Changes a user's role, permitted groups, disabled flag or password. An administrator cannot change their
+   * own role or disable themselves, and the last enabled administrator cannot be demoted or disabled.
    *
    * @generated from rpc jobwire.v1.UserService.UpdateUser
    */
@@ -472,7 +474,8 @@ export const UserService: GenService<{
     output: typeof UpdateUserResponseSchema;
   },
   /**
-   * Deletes a user and their sessions and API keys. An administrator cannot delete themselves.
+   * Deletes a user and their sessions and API keys. An administrator cannot delete themselves or the last
+   * enabled administrator.
    *
    * @generated from rpc jobwire.v1.UserService.DeleteUser
    */
