@@ -2,8 +2,8 @@
 // @generated from file jobwire/v1/job_service.proto (package jobwire.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { GlueVersion, Job, JobState, Schedule } from "./job_pb.js";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file jobwire/v1/job_service.proto.
  */
 export const file_jobwire_v1_job_service: GenFile = /*@__PURE__*/
-  fileDesc("Chxqb2J3aXJlL3YxL2pvYl9zZXJ2aWNlLnByb3RvEgpqb2J3aXJlLnYxIh0KDUdldEpvYlJlcXVlc3QSDAoEbmFtZRgBIAEoCSIuCg5HZXRKb2JSZXNwb25zZRIcCgNqb2IYASABKAsyDy5qb2J3aXJlLnYxLkpvYiLHAQoPTGlzdEpvYnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEhYKDmV4ZWN1dG9yX2dyb3VwGAMgASgJEiMKBXN0YXRlGAQgASgOMhQuam9id2lyZS52MS5Kb2JTdGF0ZRIdChVkaXNwbGF5X25hbWVfY29udGFpbnMYBSABKAkSGAoQaGFuZGxlcl9jb250YWlucxgGIAEoCRIXCg9hdXRob3JfY29udGFpbnMYByABKAkiXgoQTGlzdEpvYnNSZXNwb25zZRIdCgRqb2JzGAEgAygLMg8uam9id2lyZS52MS5Kb2ISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAUiRAoQQ3JlYXRlSm9iUmVxdWVzdBIcCgNqb2IYASABKAsyDy5qb2J3aXJlLnYxLkpvYhISCgpyZXF1ZXN0X2lkGAIgASgJIjEKEUNyZWF0ZUpvYlJlc3BvbnNlEhwKA2pvYhgBIAEoCzIPLmpvYndpcmUudjEuSm9iImEKEFVwZGF0ZUpvYlJlcXVlc3QSHAoDam9iGAEgASgLMg8uam9id2lyZS52MS5Kb2ISLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIjEKEVVwZGF0ZUpvYlJlc3BvbnNlEhwKA2pvYhgBIAEoCzIPLmpvYndpcmUudjEuSm9iIi4KEERlbGV0ZUpvYlJlcXVlc3QSDAoEbmFtZRgBIAEoCRIMCgRldGFnGAIgASgJIhMKEURlbGV0ZUpvYlJlc3BvbnNlIh8KD1N0YXJ0Sm9iUmVxdWVzdBIMCgRuYW1lGAEgASgJIjAKEFN0YXJ0Sm9iUmVzcG9uc2USHAoDam9iGAEgASgLMg8uam9id2lyZS52MS5Kb2IiHgoOU3RvcEpvYlJlcXVlc3QSDAoEbmFtZRgBIAEoCSIvCg9TdG9wSm9iUmVzcG9uc2USHAoDam9iGAEgASgLMg8uam9id2lyZS52MS5Kb2IiZgoRVHJpZ2dlckpvYlJlcXVlc3QSDAoEbmFtZRgBIAEoCRISCgVwYXJhbRgCIAEoCUgAiAEBEhEKCWFkZHJlc3NlcxgDIAMoCRISCgpyZXF1ZXN0X2lkGAQgASgJQggKBl9wYXJhbSIiChJUcmlnZ2VySm9iUmVzcG9uc2USDAoEcnVucxgBIAMoCSI0Cg5Db3B5Sm9iUmVxdWVzdBIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCSIvCg9Db3B5Sm9iUmVzcG9uc2USHAoDam9iGAEgASgLMg8uam9id2lyZS52MS5Kb2IipwEKGExpc3ROZXh0RmlyZVRpbWVzUmVxdWVzdBIMCgRuYW1lGAEgASgJEiYKCHNjaGVkdWxlGAIgASgLMhQuam9id2lyZS52MS5TY2hlZHVsZRIuCgpzdGFydF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCSJkChlMaXN0TmV4dEZpcmVUaW1lc1Jlc3BvbnNlEi4KCmZpcmVfdGltZXMYASADKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJRChdVcGRhdGVHbHVlU291cmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhMKC2dsdWVfc291cmNlGAIgASgJEhMKC2dsdWVfcmVtYXJrGAMgASgJIjgKGFVwZGF0ZUdsdWVTb3VyY2VSZXNwb25zZRIcCgNqb2IYASABKAsyDy5qb2J3aXJlLnYxLkpvYiJQChdMaXN0R2x1ZVZlcnNpb25zUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiYwoYTGlzdEdsdWVWZXJzaW9uc1Jlc3BvbnNlEi4KDWdsdWVfdmVyc2lvbnMYASADKAsyFy5qb2J3aXJlLnYxLkdsdWVWZXJzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI+ChlSZXN0b3JlR2x1ZVZlcnNpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkSEwoLZ2x1ZV9yZW1hcmsYAiABKAkiOgoaUmVzdG9yZUdsdWVWZXJzaW9uUmVzcG9uc2USHAoDam9iGAEgASgLMg8uam9id2lyZS52MS5Kb2IiOgoRRXhwb3J0Sm9ic1JlcXVlc3QSDQoFbmFtZXMYASADKAkSFgoOZXhlY3V0b3JfZ3JvdXAYAiABKAkibAoSRXhwb3J0Sm9ic1Jlc3BvbnNlEiUKBGpvYnMYASADKAsyFy5qb2J3aXJlLnYxLkV4cG9ydGVkSm9iEi8KC2V4cG9ydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJeCgtFeHBvcnRlZEpvYhILCgNrZXkYASABKAkSEAoIYXBwX25hbWUYAiABKAkSHAoDam9iGAMgASgLMg8uam9id2lyZS52MS5Kb2ISEgoKY2hpbGRfa2V5cxgEIAMoCSJRChFJbXBvcnRKb2JzUmVxdWVzdBIlCgRqb2JzGAEgAygLMhcuam9id2lyZS52MS5FeHBvcnRlZEpvYhIVCg12YWxpZGF0ZV9vbmx5GAIgASgIIkIKEkltcG9ydEpvYnNSZXNwb25zZRIsCgdyZXN1bHRzGAEgAygLMhsuam9id2lyZS52MS5JbXBvcnRKb2JSZXN1bHQiPAoPSW1wb3J0Sm9iUmVzdWx0EgsKA2tleRgBIAEoCRILCgNqb2IYAiABKAkSDwoHY3JlYXRlZBgDIAEoCDKtCQoKSm9iU2VydmljZRI/CgZHZXRKb2ISGS5qb2J3aXJlLnYxLkdldEpvYlJlcXVlc3QaGi5qb2J3aXJlLnYxLkdldEpvYlJlc3BvbnNlEkUKCExpc3RKb2JzEhsuam9id2lyZS52MS5MaXN0Sm9ic1JlcXVlc3QaHC5qb2J3aXJlLnYxLkxpc3RKb2JzUmVzcG9uc2USSAoJQ3JlYXRlSm9iEhwuam9id2lyZS52MS5DcmVhdGVKb2JSZXF1ZXN0Gh0uam9id2lyZS52MS5DcmVhdGVKb2JSZXNwb25zZRJICglVcGRhdGVKb2ISHC5qb2J3aXJlLnYxLlVwZGF0ZUpvYlJlcXVlc3QaHS5qb2J3aXJlLnYxLlVwZGF0ZUpvYlJlc3BvbnNlEkgKCURlbGV0ZUpvYhIcLmpvYndpcmUudjEuRGVsZXRlSm9iUmVxdWVzdBodLmpvYndpcmUudjEuRGVsZXRlSm9iUmVzcG9uc2USRQoIU3RhcnRKb2ISGy5qb2J3aXJlLnYxLlN0YXJ0Sm9iUmVxdWVzdBocLmpvYndpcmUudjEuU3RhcnRKb2JSZXNwb25zZRJCCgdTdG9wSm9iEhouam9id2lyZS52MS5TdG9wSm9iUmVxdWVzdBobLmpvYndpcmUudjEuU3RvcEpvYlJlc3BvbnNlEksKClRyaWdnZXJKb2ISHS5qb2J3aXJlLnYxLlRyaWdnZXJKb2JSZXF1ZXN0Gh4uam9id2lyZS52MS5UcmlnZ2VySm9iUmVzcG9uc2USQgoHQ29weUpvYhIaLmpvYndpcmUudjEuQ29weUpvYlJlcXVlc3QaGy5qb2J3aXJlLnYxLkNvcHlKb2JSZXNwb25zZRJgChFMaXN0TmV4dEZpcmVUaW1lcxIkLmpvYndpcmUudjEuTGlzdE5leHRGaXJlVGltZXNSZXF1ZXN0GiUuam9id2lyZS52MS5MaXN0TmV4dEZpcmVUaW1lc1Jlc3BvbnNlEl0KEFVwZGF0ZUdsdWVTb3VyY2USIy5qb2J3aXJlLnYxLlVwZGF0ZUdsdWVTb3VyY2VSZXF1ZXN0GiQuam9id2lyZS52MS5VcGRhdGVHbHVlU291cmNlUmVzcG9uc2USXQoQTGlzdEdsdWVWZXJzaW9ucxIjLmpvYndpcmUudjEuTGlzdEdsdWVWZXJzaW9uc1JlcXVlc3QaJC5qb2J3aXJlLnYxLkxpc3RHbHVlVmVyc2lvbnNSZXNwb25zZRJjChJSZXN0b3JlR2x1ZVZlcnNpb24SJS5qb2J3aXJlLnYxLlJlc3RvcmVHbHVlVmVyc2lvblJlcXVlc3QaJi5qb2J3aXJlLnYxLlJlc3RvcmVHbHVlVmVyc2lvblJlc3BvbnNlEksKCkV4cG9ydEpvYnMSHS5qb2J3aXJlLnYxLkV4cG9ydEpvYnNSZXF1ZXN0Gh4uam9id2lyZS52MS5FeHBvcnRKb2JzUmVzcG9uc2USSwoKSW1wb3J0Sm9icxIdLmpvYndpcmUudjEuSW1wb3J0Sm9ic1JlcXVlc3QaHi5qb2J3aXJlLnYxLkltcG9ydEpvYnNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_jobwire_v1_job]);
+  fileDesc("Chxqb2J3aXJlL3YxL2pvYl9zZXJ2aWNlLnByb3RvEgpqb2J3aXJlLnYxIh0KDUdldEpvYlJlcXVlc3QSDAoEbmFtZRgBIAEoCSIuCg5HZXRKb2JSZXNwb25zZRIcCgNqb2IYASABKAsyDy5qb2J3aXJlLnYxLkpvYiLHAQoPTGlzdEpvYnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEhYKDmV4ZWN1dG9yX2dyb3VwGAMgASgJEiMKBXN0YXRlGAQgASgOMhQuam9id2lyZS52MS5Kb2JTdGF0ZRIdChVkaXNwbGF5X25hbWVfY29udGFpbnMYBSABKAkSGAoQaGFuZGxlcl9jb250YWlucxgGIAEoCRIXCg9hdXRob3JfY29udGFpbnMYByABKAkiXgoQTGlzdEpvYnNSZXNwb25zZRIdCgRqb2JzGAEgAygLMg8uam9id2lyZS52MS5Kb2ISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAUiRAoQQ3JlYXRlSm9iUmVxdWVzdBIcCgNqb2IYASABKAsyDy5qb2J3aXJlLnYxLkpvYhISCgpyZXF1ZXN0X2lkGAIgASgJIjEKEUNyZWF0ZUpvYlJlc3BvbnNlEhwKA2pvYhgBIAEoCzIPLmpvYndpcmUudjEuSm9iImEKEFVwZGF0ZUpvYlJlcXVlc3QSHAoDam9iGAEgASgLMg8uam9id2lyZS52MS5Kb2ISLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIjEKEVVwZGF0ZUpvYlJlc3BvbnNlEhwKA2pvYhgBIAEoCzIPLmpvYndpcmUudjEuSm9iIi4KEERlbGV0ZUpvYlJlcXVlc3QSDAoEbmFtZRgBIAEoCRIMCgRldGFnGAIgASgJIhMKEURlbGV0ZUpvYlJlc3BvbnNlIh8KD1N0YXJ0Sm9iUmVxdWVzdBIMCgRuYW1lGAEgASgJIjAKEFN0YXJ0Sm9iUmVzcG9uc2USHAoDam9iGAEgASgLMg8uam9id2lyZS52MS5Kb2IiHgoOU3RvcEpvYlJlcXVlc3QSDAoEbmFtZRgBIAEoCSIvCg9TdG9wSm9iUmVzcG9uc2USHAoDam9iGAEgASgLMg8uam9id2lyZS52MS5Kb2IiZgoRVHJpZ2dlckpvYlJlcXVlc3QSDAoEbmFtZRgBIAEoCRISCgVwYXJhbRgCIAEoCUgAiAEBEhEKCWFkZHJlc3NlcxgDIAMoCRISCgpyZXF1ZXN0X2lkGAQgASgJQggKBl9wYXJhbSIiChJUcmlnZ2VySm9iUmVzcG9uc2USDAoEcnVucxgBIAMoCSI0Cg5Db3B5Sm9iUmVxdWVzdBIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCSIvCg9Db3B5Sm9iUmVzcG9uc2USHAoDam9iGAEgASgLMg8uam9id2lyZS52MS5Kb2IipwEKGExpc3ROZXh0RmlyZVRpbWVzUmVxdWVzdBIMCgRuYW1lGAEgASgJEiYKCHNjaGVkdWxlGAIgASgLMhQuam9id2lyZS52MS5TY2hlZHVsZRIuCgpzdGFydF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCSJkChlMaXN0TmV4dEZpcmVUaW1lc1Jlc3BvbnNlEi4KCmZpcmVfdGltZXMYASADKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJRChdVcGRhdGVHbHVlU291cmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhMKC2dsdWVfc291cmNlGAIgASgJEhMKC2dsdWVfcmVtYXJrGAMgASgJIjgKGFVwZGF0ZUdsdWVTb3VyY2VSZXNwb25zZRIcCgNqb2IYASABKAsyDy5qb2J3aXJlLnYxLkpvYiJQChdMaXN0R2x1ZVZlcnNpb25zUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiYwoYTGlzdEdsdWVWZXJzaW9uc1Jlc3BvbnNlEi4KDWdsdWVfdmVyc2lvbnMYASADKAsyFy5qb2J3aXJlLnYxLkdsdWVWZXJzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI+ChlSZXN0b3JlR2x1ZVZlcnNpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkSEwoLZ2x1ZV9yZW1hcmsYAiABKAkiOgoaUmVzdG9yZUdsdWVWZXJzaW9uUmVzcG9uc2USHAoDam9iGAEgASgLMg8uam9id2lyZS52MS5Kb2IiOgoRRXhwb3J0Sm9ic1JlcXVlc3QSDQoFbmFtZXMYASADKAkSFgoOZXhlY3V0b3JfZ3JvdXAYAiABKAkibAoSRXhwb3J0Sm9ic1Jlc3BvbnNlEiUKBGpvYnMYASADKAsyFy5qb2J3aXJlLnYxLkV4cG9ydGVkSm9iEi8KC2V4cG9ydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ6CgtFeHBvcnRlZEpvYhILCgNrZXkYASABKAkSEAoIYXBwX25hbWUYAiABKAkSHAoDam9iGAMgASgLMg8uam9id2lyZS52MS5Kb2ISEgoKY2hpbGRfa2V5cxgEIAMoCRIaChJncm91cF9kaXNwbGF5X25hbWUYBSABKAkicAoRSW1wb3J0Sm9ic1JlcXVlc3QSJQoEam9icxgBIAMoCzIXLmpvYndpcmUudjEuRXhwb3J0ZWRKb2ISFQoNdmFsaWRhdGVfb25seRgCIAEoCBIdChVjcmVhdGVfbWlzc2luZ19ncm91cHMYAyABKAgiqgEKEkltcG9ydEpvYnNSZXNwb25zZRIsCgdyZXN1bHRzGAEgAygLMhsuam9id2lyZS52MS5JbXBvcnRKb2JSZXN1bHQSFQoNY3JlYXRlZF9jb3VudBgCIAEoBRIVCg11cGRhdGVkX2NvdW50GAMgASgFEhcKD3VuY2hhbmdlZF9jb3VudBgEIAEoBRIfChdjcmVhdGVkX2V4ZWN1dG9yX2dyb3VwcxgFIAMoCSJoCg9JbXBvcnRKb2JSZXN1bHQSCwoDa2V5GAEgASgJEgsKA2pvYhgCIAEoCRIPCgdjcmVhdGVkGAMgASgIEioKB291dGNvbWUYBCABKA4yGS5qb2J3aXJlLnYxLkltcG9ydE91dGNvbWUqhQEKDUltcG9ydE91dGNvbWUSHgoaSU1QT1JUX09VVENPTUVfVU5TUEVDSUZJRUQQABIaChZJTVBPUlRfT1VUQ09NRV9DUkVBVEVEEAESGgoWSU1QT1JUX09VVENPTUVfVVBEQVRFRBACEhwKGElNUE9SVF9PVVRDT01FX1VOQ0hBTkdFRBADMq0JCgpKb2JTZXJ2aWNlEj8KBkdldEpvYhIZLmpvYndpcmUudjEuR2V0Sm9iUmVxdWVzdBoaLmpvYndpcmUudjEuR2V0Sm9iUmVzcG9uc2USRQoITGlzdEpvYnMSGy5qb2J3aXJlLnYxLkxpc3RKb2JzUmVxdWVzdBocLmpvYndpcmUudjEuTGlzdEpvYnNSZXNwb25zZRJICglDcmVhdGVKb2ISHC5qb2J3aXJlLnYxLkNyZWF0ZUpvYlJlcXVlc3QaHS5qb2J3aXJlLnYxLkNyZWF0ZUpvYlJlc3BvbnNlEkgKCVVwZGF0ZUpvYhIcLmpvYndpcmUudjEuVXBkYXRlSm9iUmVxdWVzdBodLmpvYndpcmUudjEuVXBkYXRlSm9iUmVzcG9uc2USSAoJRGVsZXRlSm9iEhwuam9id2lyZS52MS5EZWxldGVKb2JSZXF1ZXN0Gh0uam9id2lyZS52MS5EZWxldGVKb2JSZXNwb25zZRJFCghTdGFydEpvYhIbLmpvYndpcmUudjEuU3RhcnRKb2JSZXF1ZXN0Ghwuam9id2lyZS52MS5TdGFydEpvYlJlc3BvbnNlEkIKB1N0b3BKb2ISGi5qb2J3aXJlLnYxLlN0b3BKb2JSZXF1ZXN0Ghsuam9id2lyZS52MS5TdG9wSm9iUmVzcG9uc2USSwoKVHJpZ2dlckpvYhIdLmpvYndpcmUudjEuVHJpZ2dlckpvYlJlcXVlc3QaHi5qb2J3aXJlLnYxLlRyaWdnZXJKb2JSZXNwb25zZRJCCgdDb3B5Sm9iEhouam9id2lyZS52MS5Db3B5Sm9iUmVxdWVzdBobLmpvYndpcmUudjEuQ29weUpvYlJlc3BvbnNlEmAKEUxpc3ROZXh0RmlyZVRpbWVzEiQuam9id2lyZS52MS5MaXN0TmV4dEZpcmVUaW1lc1JlcXVlc3QaJS5qb2J3aXJlLnYxLkxpc3ROZXh0RmlyZVRpbWVzUmVzcG9uc2USXQoQVXBkYXRlR2x1ZVNvdXJjZRIjLmpvYndpcmUudjEuVXBkYXRlR2x1ZVNvdXJjZVJlcXVlc3QaJC5qb2J3aXJlLnYxLlVwZGF0ZUdsdWVTb3VyY2VSZXNwb25zZRJdChBMaXN0R2x1ZVZlcnNpb25zEiMuam9id2lyZS52MS5MaXN0R2x1ZVZlcnNpb25zUmVxdWVzdBokLmpvYndpcmUudjEuTGlzdEdsdWVWZXJzaW9uc1Jlc3BvbnNlEmMKElJlc3RvcmVHbHVlVmVyc2lvbhIlLmpvYndpcmUudjEuUmVzdG9yZUdsdWVWZXJzaW9uUmVxdWVzdBomLmpvYndpcmUudjEuUmVzdG9yZUdsdWVWZXJzaW9uUmVzcG9uc2USSwoKRXhwb3J0Sm9icxIdLmpvYndpcmUudjEuRXhwb3J0Sm9ic1JlcXVlc3QaHi5qb2J3aXJlLnYxLkV4cG9ydEpvYnNSZXNwb25zZRJLCgpJbXBvcnRKb2JzEh0uam9id2lyZS52MS5JbXBvcnRKb2JzUmVxdWVzdBoeLmpvYndpcmUudjEuSW1wb3J0Sm9ic1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_jobwire_v1_job]);
 
 /**
  * Request of `GetJob`.
@@ -828,6 +828,13 @@ export type ExportedJob = Message<"jobwire.v1.ExportedJob"> & {
    * @generated from field: repeated string child_keys = 4;
    */
   childKeys: string[];
+
+  /**
+   * Display name of the job's executor group, used when the importing installation creates the missing group.
+   *
+   * @generated from field: string group_display_name = 5;
+   */
+  groupDisplayName: string;
 };
 
 /**
@@ -856,6 +863,15 @@ export type ImportJobsRequest = Message<"jobwire.v1.ImportJobsRequest"> & {
    * @generated from field: bool validate_only = 2;
    */
   validateOnly: boolean;
+
+  /**
+   * Create executor groups whose app name does not exist here (administrators only). Without it a missing
+   * group fails the import with INVALID_ARGUMENT naming it. Created groups get a new access token; rotate it to
+   * read it.
+   *
+   * @generated from field: bool create_missing_groups = 3;
+   */
+  createMissingGroups: boolean;
 };
 
 /**
@@ -877,6 +893,34 @@ export type ImportJobsResponse = Message<"jobwire.v1.ImportJobsResponse"> & {
    * @generated from field: repeated jobwire.v1.ImportJobResult results = 1;
    */
   results: ImportJobResult[];
+
+  /**
+   * Number of jobs created.
+   *
+   * @generated from field: int32 created_count = 2;
+   */
+  createdCount: number;
+
+  /**
+   * Number of existing jobs (earlier imports, matched by key) whose definition changed.
+   *
+   * @generated from field: int32 updated_count = 3;
+   */
+  updatedCount: number;
+
+  /**
+   * Number of existing jobs matched by key whose definition was already the same; nothing was written for them.
+   *
+   * @generated from field: int32 unchanged_count = 4;
+   */
+  unchangedCount: number;
+
+  /**
+   * Executor groups created by this import (`create_missing_groups`), `executorGroups/{group_id}`.
+   *
+   * @generated from field: repeated string created_executor_groups = 5;
+   */
+  createdExecutorGroups: string[];
 };
 
 /**
@@ -907,11 +951,18 @@ export type ImportJobResult = Message<"jobwire.v1.ImportJobResult"> & {
   job: string;
 
   /**
-   * True if the job was created, false if an earlier import of it was updated.
+   * True if the job was created, false if an earlier import of it was matched.
    *
    * @generated from field: bool created = 3;
    */
   created: boolean;
+
+  /**
+   * What the import did with the job.
+   *
+   * @generated from field: jobwire.v1.ImportOutcome outcome = 4;
+   */
+  outcome: ImportOutcome;
 };
 
 /**
@@ -920,6 +971,47 @@ export type ImportJobResult = Message<"jobwire.v1.ImportJobResult"> & {
  */
 export const ImportJobResultSchema: GenMessage<ImportJobResult> = /*@__PURE__*/
   messageDesc(file_jobwire_v1_job_service, 31);
+
+/**
+ * What importing one job did.
+ *
+ * @generated from enum jobwire.v1.ImportOutcome
+ */
+export enum ImportOutcome {
+  /**
+   * Never returned.
+   *
+   * @generated from enum value: IMPORT_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No job had the key here; a new, stopped job was created.
+   *
+   * @generated from enum value: IMPORT_OUTCOME_CREATED = 1;
+   */
+  CREATED = 1,
+
+  /**
+   * A job with the key existed and its definition or GLUE source was changed to the imported one.
+   *
+   * @generated from enum value: IMPORT_OUTCOME_UPDATED = 2;
+   */
+  UPDATED = 2,
+
+  /**
+   * A job with the key existed with the same definition; nothing was written.
+   *
+   * @generated from enum value: IMPORT_OUTCOME_UNCHANGED = 3;
+   */
+  UNCHANGED = 3,
+}
+
+/**
+ * Describes the enum jobwire.v1.ImportOutcome.
+ */
+export const ImportOutcomeSchema: GenEnum<ImportOutcome> = /*@__PURE__*/
+  enumDesc(file_jobwire_v1_job_service, 0);
 
 /**
  * Manages job definitions: create, read, update, delete, start and stop the schedule, trigger once, copy,
