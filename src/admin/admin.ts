@@ -22,6 +22,7 @@ import { sweepAlarms } from "./scheduler/alarm-sweeper.js";
 import { createConfiguredAlarmDispatcher } from "./alarm/index.js";
 import { serveConsolePage } from "./console/console-page.js";
 import { createDemoJob, ensureExecutorGroup } from "./provisioning/demo-setup.js";
+import { countExecutors, createAdminMetrics, metricsRoute, NO_ADMIN_METRICS } from "./metrics/index.js";
 
 /** A running admin. */
 export interface Admin {
@@ -96,7 +97,8 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
       logger: options.logger,
       options: { beatIntervalMs: options.beatIntervalMs, deadTimeoutMs: options.deadTimeoutMs, triggerTimeoutMs: options.triggerTimeoutMs },
     });
-    const context: AdminContext = { db: database.db, options, now, executors, trigger, finisher, monitor };
+    const metrics = options.metrics.enabled ? createAdminMetrics(() => countExecutors(database.db, now(), options.deadTimeoutMs)) : undefined;
+    const context: AdminContext = { db: database.db, options, now, executors, trigger, finisher, monitor, metrics: metrics ?? NO_ADMIN_METRICS };
     const shutdown = new AbortController();
     const health = createHealthService();
     const handler = connectNodeAdapter({
@@ -115,6 +117,7 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
       port: options.port,
       pingIntervalMs: 15_000,
       pingTimeoutMs: 10_000,
+      httpRoutes: metrics === undefined ? undefined : new Map([["/metrics", metricsRoute(metrics, options.metrics.token)]]),
     });
     options.logger.info("admin listening", { url: server.url, node: options.nodeId });
     if (options.schedulerEnabled) {

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { ResolvedAdminOptions } from "./options.js";
+import type { AdminMetrics } from "./metrics/index.js";
 import type { Database } from "./persistence/index.js";
 import type { ExecutorClients } from "./trigger/executor-clients.js";
 import type { RunFinisher } from "./scheduler/run-finisher.js";
@@ -21,4 +22,6 @@ export interface AdminContext {
   readonly finisher: RunFinisher;
   /** Applies executor beats to RUNNING runs (lost-run detection). */
   readonly monitor: RunMonitor;
+  /** Prometheus metrics of this admin (a no-op when metrics are disabled). */
+  readonly metrics: AdminMetrics;
 }

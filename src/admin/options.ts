@@ -126,6 +126,12 @@ export interface AdminOptions {
    * @default no SMTP (email alarms fail visibly), unsigned webhooks
    */
   alarms?: AlarmOptions;
+  /**
+   * Prometheus metrics on `GET /metrics` of the admin's port. Public by default, like most exporters; with
+   * `token`, scrapes must send `authorization: Bearer <token>`. `enabled: false` removes the route.
+   * @default { enabled: true }
+   */
+  metrics?: { enabled?: boolean; token?: string };
 }
 
 /** Options after validation, with every default applied. */
@@ -155,6 +161,7 @@ export interface ResolvedAdminOptions {
   readonly slowTriggerConcurrency: number;
   readonly clock: Clock;
   readonly alarms: ResolvedAlarmOptions;
+  readonly metrics: { readonly enabled: boolean; readonly token: string | undefined };
 }
 
 /** Validates `options` eagerly and returns them fully defaulted; throws an Error naming the bad option. */
@@ -223,5 +230,6 @@ export function resolveAdminOptions(options: AdminOptions = {}): ResolvedAdminOp
     slowTriggerConcurrency: count("slowTriggerConcurrency", options.slowTriggerConcurrency, 100, 1),
     clock: options.clock ?? systemClock,
     alarms: resolveAlarmOptions(options.alarms ?? {}),
+    metrics: { enabled: options.metrics?.enabled ?? true, token: options.metrics?.token === "" ? undefined : options.metrics?.token },
   };
 }

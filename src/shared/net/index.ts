@@ -1,2 +1,2 @@
 export { startRpcServer } from "./rpc-server.js";
-export type { RpcServer, RpcServerOptions, RpcServerTls } from "./rpc-server.js";
+export type { HttpGetRoute, HttpRouteReply, RpcServer, RpcServerOptions, RpcServerTls } from "./rpc-server.js";

@@ -21,6 +21,20 @@ export interface RpcServerOptions {
   readonly pingTimeoutMs: number;
   /** Serve HTTP/2 over TLS (HTTP/1.1 through ALPN) instead of cleartext; with `requireClientCert`, mutual TLS. */
   readonly tls?: RpcServerTls | undefined;
+  /**
+   * Plain `GET` routes served beside the RPCs on the same port, by exact path (e.g. `/metrics`), over HTTP/1.1
+   * and HTTP/2 alike. Every other request goes to `handler`.
+   */
+  readonly httpRoutes?: ReadonlyMap<string, HttpGetRoute> | undefined;
+}
+
+/** Answers one plain HTTP GET; it sees the request headers (say, for a bearer token) and returns the whole reply. */
+export type HttpGetRoute = (headers: http.IncomingHttpHeaders) => Promise<HttpRouteReply> | HttpRouteReply;
+
+export interface HttpRouteReply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
 }
 
 export interface RpcServerTls {
@@ -46,7 +60,8 @@ export interface RpcServer {
  * HTTP/2 server, anything else to an HTTP/1.1 server, both running the same handler. With TLS, ALPN makes that
  * choice and Node's secure server does it alone.
  */
-export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
+export async function startRpcServer(input: RpcServerOptions): Promise<RpcServer> {
+  const options = { ...input, handler: withHttpRoutes(input.handler, input.httpRoutes) };
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket): void => {
     sockets.add(socket);
@@ -125,6 +140,29 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       await closed;
       clearTimeout(force);
     },
+  };
+}
+
+type Handler = RpcServerOptions["handler"];
+
+/** Puts the plain GET routes in front of the RPC handler; without routes the handler is returned unchanged. */
+function withHttpRoutes(handler: Handler, routes: ReadonlyMap<string, HttpGetRoute> | undefined): Handler {
+  if (routes === undefined || routes.size === 0) return handler;
+  return (req, res) => {
+    const route = req.method === "GET" || req.method === "HEAD" ? routes.get((req.url ?? "/").split("?")[0] ?? "/") : undefined;
+    if (route === undefined) {
+      handler(req, res);
+      return;
+    }
+    const send = (reply: HttpRouteReply): void => {
+      // Both response kinds share these methods; Node's typings keep the HTTP/1.1 and HTTP/2 ones apart.
+      const out = res as http.ServerResponse;
+      out.writeHead(reply.status, { ...reply.headers, "content-length": Buffer.byteLength(reply.body) });
+      out.end(req.method === "HEAD" ? undefined : reply.body);
+    };
+    Promise.resolve()
+      .then(() => route(req.headers))
+      .then(send, (error: unknown) => send({ status: 500, headers: { "content-type": "text/plain; charset=utf-8" }, body: `${error instanceof Error ? error.message : String(error)}\n` }));
   };
 }
 
