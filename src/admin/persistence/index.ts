@@ -22,15 +22,18 @@ export type { AuditFilter, NewAuditEntry } from "./repositories/audit.repository
 export {
   deleteExpiredCredentials,
   findActiveCredentialByHash,
+  getCredential,
   insertCredential,
+  listApiKeys,
   listCredentials,
   revokeCredential,
+  revokeUserSessions,
   touchCredential,
 } from "./repositories/credential.repository.js";
 export type { CredentialFilter, NewCredential } from "./repositories/credential.repository.js";
 export { deleteGroup, getGroup, getGroupByAppName, insertGroup, listGroups, updateGroup } from "./repositories/executor-group.repository.js";
 export type { ExecutorGroupFilter, ExecutorGroupPatch, NewExecutorGroup } from "./repositories/executor-group.repository.js";
-export { GLUE_VERSIONS_KEPT, getGlueVersion, insertGlueVersion, listGlueVersions } from "./repositories/glue-version.repository.js";
+export { GLUE_VERSIONS_KEPT, getGlueVersion, insertGlueVersion, listGlueVersions, listGlueVersionsPage } from "./repositories/glue-version.repository.js";
 export type { NewGlueVersion } from "./repositories/glue-version.repository.js";
 export {
   advanceJobSchedule,
@@ -64,23 +67,26 @@ export {
   releaseFires,
 } from "./repositories/planned-fire.repository.js";
 export type { NewPlannedFire, PlannedFireFilter } from "./repositories/planned-fire.repository.js";
-export { deleteRegistryEntriesBefore, listRegistryEntries, removeRegistryEntry, upsertRegistryEntry } from "./repositories/registry.repository.js";
+export { deleteRegistryEntriesBefore, deleteRegistryEntriesOfApp, listRegistryEntries, removeRegistryEntry, upsertRegistryEntry } from "./repositories/registry.repository.js";
 export type { RegistryBeat, RegistryFilter } from "./repositories/registry.repository.js";
 export { addToDailyReport, listDailyReports } from "./repositories/report.repository.js";
 export type { ReportDeltas } from "./repositories/report.repository.js";
 export {
   completeRun,
+  countRunsByBucket,
   countRunsByState,
+  deleteFinishedRuns,
   getRun,
   insertRun,
   insertRuns,
   listRuns,
   markRunTriggered,
+  nthNewestRunId,
   recordTriggerResult,
   setRunAlarmState,
 } from "./repositories/run.repository.js";
-export type { NewRun, RunCompletion, RunFilter, TriggerOutcome } from "./repositories/run.repository.js";
-export { countUsers, deleteUser, getUser, getUserByUsername, insertUser, listUsers, updateUser } from "./repositories/user.repository.js";
+export type { NewRun, RunClearScope, RunCompletion, RunFilter, TriggerOutcome } from "./repositories/run.repository.js";
+export { countEnabledAdmins, countUsers, deleteUser, getUser, getUserByUsername, insertUser, listUsers, updateUser } from "./repositories/user.repository.js";
 export type { NewUser, UserFilter, UserPatch } from "./repositories/user.repository.js";
 export {
   FAILED_RUN_STATES,

@@ -72,3 +72,9 @@ function rowToEntry(row: Selectable<RegistryTable>): RegistryEntry {
     lastBeatTime: int(row.last_beat_time),
   };
 }
+
+/** Deletes every entry of an app name (its group was deleted); returns how many. */
+export async function deleteRegistryEntriesOfApp(db: Kysely<Database>, appName: string): Promise<number> {
+  const result = await db.deleteFrom("jw_registry").where("app_name", "=", appName).executeTakeFirst();
+  return toNumber(result.numDeletedRows);
+}

@@ -301,3 +301,68 @@ export function rowToRun(row: Selectable<RunTable>): Run {
     missedBeats: int(row.missed_beats),
   };
 }
+
+/** Which runs a clear may touch; every bound narrows it. Unfinished runs are never deleted whatever the scope. */
+export interface RunClearScope {
+  /** Only runs of these groups; an empty list matches nothing. */
+  readonly groupIds?: readonly number[];
+  readonly jobId?: number;
+  /** Only runs triggered before this instant. */
+  readonly triggeredBefore?: number;
+  /** Only runs with a smaller id (older runs: ids grow with time). */
+  readonly idBelow?: number;
+}
+
+/**
+ * Deletes at most `limit` finished runs of the scope, oldest first, and returns how many went. Callers loop until
+ * it returns less than `limit`, one short transaction per batch, so that a large clear never holds locks on the
+ * run table for long. PENDING and RUNNING runs are excluded in the delete itself (not only in the selection), so
+ * a run that an executor is still working on is never removed, even one that changed state in between.
+ */
+export async function deleteFinishedRuns(db: Kysely<Database>, scope: RunClearScope, limit: number): Promise<number> {
+  if (scope.groupIds?.length === 0) return 0;
+  let query = db.selectFrom("jw_run").select("id").where("state", "not in", ["PENDING", "RUNNING"]);
+  if (scope.groupIds !== undefined) query = query.where("group_id", "in", [...scope.groupIds]);
+  if (scope.jobId !== undefined) query = query.where("job_id", "=", scope.jobId);
+  if (scope.triggeredBefore !== undefined) query = query.where("trigger_time", "<", scope.triggeredBefore);
+  if (scope.idBelow !== undefined) query = query.where("id", "<", scope.idBelow);
+  const ids = (await query.orderBy("id").limit(limit).execute()).map((row) => row.id);
+  if (ids.length === 0) return 0;
+  const result = await db.deleteFrom("jw_run").where("id", "in", ids).where("state", "not in", ["PENDING", "RUNNING"]).executeTakeFirst();
+  return toNumber(result.numDeletedRows);
+}
+
+/** The id of the `n`-th newest run (1-based) of the groups/job, or undefined when there are fewer runs. */
+export async function nthNewestRunId(db: Kysely<Database>, scope: Pick<RunClearScope, "groupIds" | "jobId">, n: number): Promise<number | undefined> {
+  if (scope.groupIds?.length === 0 || n < 1) return undefined;
+  let query = db.selectFrom("jw_run").select("id");
+  if (scope.groupIds !== undefined) query = query.where("group_id", "in", [...scope.groupIds]);
+  if (scope.jobId !== undefined) query = query.where("job_id", "=", scope.jobId);
+  const row = await query.orderBy("id", "desc").limit(1).offset(n - 1).executeTakeFirst();
+  return row === undefined ? undefined : toNumber(row.id);
+}
+
+/**
+ * Counts matching runs per time bucket and state in one query: bucket i holds the runs triggered in
+ * [bounds[i], bounds[i + 1]). The bounds come from the caller (e.g. the starts of local days, which daylight
+ * saving makes unequal), so the bucketing is a CASE over them rather than date arithmetic that differs per
+ * dialect. Runs outside [bounds[0], last bound) are not counted.
+ */
+export async function countRunsByBucket(
+  db: Kysely<Database>,
+  filter: Omit<RunFilter, "triggerTimeFrom" | "triggerTimeTo">,
+  bounds: readonly number[],
+): Promise<{ bucket: number; state: RunState; count: number }[]> {
+  const first = bounds[0];
+  const last = bounds[bounds.length - 1];
+  if (first === undefined || last === undefined || bounds.length < 2 || matchesNothing(filter)) return [];
+  const whens = bounds.slice(1).map((bound, i) => sql`when ${sql.ref("trigger_time")} < ${bound} then ${i}`);
+  const bucket = sql<number>`case ${sql.join(whens, sql` `)} else ${-1} end`;
+  const rows = await filtered(db, { ...filter, triggerTimeFrom: first })
+    .where("trigger_time", "<", last)
+    .select((eb) => [bucket.as("bucket"), "state", eb.fn.countAll().as("n")])
+    // By position: PostgreSQL would not match a repeated CASE, whose bound values become new parameters.
+    .groupBy([sql`1`, sql`2`])
+    .execute();
+  return rows.map((row) => ({ bucket: toNumber(row.bucket), state: enumValue(RUN_STATES, row.state, "jw_run.state"), count: toNumber(row.n) }));
+}

@@ -1,0 +1,72 @@
+import { create } from "@bufbuild/protobuf";
+import { ConnectError } from "@connectrpc/connect";
+import { KillRequestSchema } from "../../../gen/jobwire/v1/executor_service_pb.js";
+import type { UserPrincipal } from "../../auth/principal.js";
+import { recordAudit } from "../../audit/index.js";
+import type { AdminContext } from "../../context.js";
+import { FINAL_RUN_STATES, type Run } from "../../domain/index.js";
+import { FailedPreconditionError } from "../../errors.js";
+import { getGroup, getRun, inTransaction } from "../../persistence/index.js";
+import { RunFinisher } from "../../scheduler/run-finisher.js";
+import { ExecutorClients } from "../../trigger/executor-clients.js";
+
+export const KILL_RUN_ACTION = "jobwire.v1.RunService/KillRun";
+
+/** What the executor said to the Kill call; it becomes part of the killed run's message. */
+type KillDelivery =
+  | { readonly kind: "not-dispatched" }
+  | { readonly kind: "stopped" }
+  | { readonly kind: "not-there" }
+  | { readonly kind: "unreachable"; readonly error: string };
+
+/**
+ * Kills one run for a console user: the executor holding it is told to abort it, then the run is made KILLED
+ * (through the run finisher, so the daily report counts it and no retry follows) and the kill is audited, both in
+ * one transaction. The run is marked KILLED even when the executor cannot be reached, because the user's intent
+ * is to give up on it and a vanished executor is exactly when waiting for its result is pointless; the message
+ * says that the handler may still be running there. A result the executor reports later changes nothing, since
+ * runs are finished only once.
+ */
+export async function killRun(app: AdminContext, user: UserPrincipal, run: Run, resource: string): Promise<Run> {
+  if (FINAL_RUN_STATES.includes(run.state)) {
+    throw new FailedPreconditionError(`${resource} is already ${run.state}; only PENDING and RUNNING runs can be killed`);
+  }
+  const delivery = await deliverKill(app, run, `by ${user.username} through the console`);
+  const message = killMessage(user, run, delivery);
+  return inTransaction(app.db, async (trx) => {
+    // A finisher bound to this transaction: the run's end, its report counters and the audit entry commit together.
+    const finisher = new RunFinisher({ db: trx, now: app.now, reportTimeZone: app.options.timeZone, logger: app.options.logger });
+    await finisher.finishOne(run, { state: "KILLED", message, retryable: false });
+    const after = (await getRun(trx, run.id)) ?? run;
+    await recordAudit(trx, user, { action: KILL_RUN_ACTION, resource, before: run, after: { ...after, executorReply: delivery.kind } }, app.now());
+    return after;
+  });
+}
+
+async function deliverKill(app: AdminContext, run: Run, reason: string): Promise<KillDelivery> {
+  if (run.executorAddress === "") return { kind: "not-dispatched" };
+  const group = await getGroup(app.db, run.groupId);
+  if (group === undefined) return { kind: "unreachable", error: "its executor group no longer exists" };
+  try {
+    const reply = await app.executors
+      .get(run.executorAddress)
+      .kill(create(KillRequestSchema, { target: { case: "runId", value: BigInt(run.id) }, reason }), ExecutorClients.callOptions(group, app.options.triggerTimeoutMs));
+    return reply.killedRunIds.includes(BigInt(run.id)) ? { kind: "stopped" } : { kind: "not-there" };
+  } catch (error) {
+    return { kind: "unreachable", error: ConnectError.from(error).message };
+  }
+}
+
+function killMessage(user: UserPrincipal, run: Run, delivery: KillDelivery): string {
+  const who = `killed by ${user.username}`;
+  switch (delivery.kind) {
+    case "not-dispatched":
+      return `${who} before it reached an executor`;
+    case "stopped":
+      return `${who}; executor ${run.executorAddress} stopped it`;
+    case "not-there":
+      return `${who}; executor ${run.executorAddress} no longer had it queued or running (it may have just ended)`;
+    case "unreachable":
+      return `${who}; executor ${run.executorAddress} could not be told (${delivery.error}), so the handler may still be running there`;
+  }
+}
