@@ -235,6 +235,8 @@ export interface User {
   readonly role: UserRole;
   /** Executor groups a NORMAL user may see and operate; ignored for ADMIN. */
   readonly permittedGroupIds: readonly number[];
+  /** A disabled user cannot log in, and their sessions and API keys are refused. */
+  readonly disabled: boolean;
   readonly createTime: number;
   readonly updateTime: number;
 }

@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } f
 import { dialectOf } from "./dialect.js";
 import * as initial from "./migrations/0001-initial.js";
 import * as followUps from "./migrations/0002-follow-ups.js";
+import * as userDisabled from "./migrations/0003-user-disabled.js";
 import type { Database } from "./tables/index.js";
 
 /**
@@ -11,6 +12,7 @@ import type { Database } from "./tables/index.js";
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial": initial,
   "0002-follow-ups": followUps,
+  "0003-user-disabled": userDisabled,
 };
 
 /**

@@ -2,11 +2,15 @@ import { describe, expect, it } from "vitest";
 import {
   deleteExpiredCredentials,
   findActiveCredentialByHash,
+  getCredential,
   insertCredential,
   insertUser,
+  listApiKeys,
   listCredentials,
   revokeCredential,
+  revokeUserSessions,
   touchCredential,
+  updateUser,
   type NewCredential,
 } from "../../../src/admin/persistence/index.js";
 import type { User } from "../../../src/admin/domain/index.js";
@@ -79,6 +83,48 @@ describeEachDatabase("credential repository", (getDb) => {
       await insertCredential(getDb(), newCredential(other.id), 3);
       expect((await listCredentials(getDb(), { userId: user.id })).map((c) => c.id)).toEqual([session.id, key.id]);
       expect((await listCredentials(getDb(), { userId: user.id, kind: "API_KEY" })).map((c) => c.id)).toEqual([key.id]);
+    });
+  });
+
+  describe("disabled users", () => {
+    it("refuses the credentials of a disabled user and accepts them again once re-enabled", async () => {
+      const user = await seedUser();
+      const input = newCredential(user.id);
+      await insertCredential(getDb(), input, 1_000);
+      await updateUser(getDb(), user.id, { disabled: true }, 2_000);
+      expect(await findActiveCredentialByHash(getDb(), input.tokenHash, 3_000)).toBeUndefined();
+      await updateUser(getDb(), user.id, { disabled: false }, 4_000);
+      expect((await findActiveCredentialByHash(getDb(), input.tokenHash, 5_000))?.user.disabled).toBe(false);
+    });
+  });
+
+  describe("getCredential() and listApiKeys()", () => {
+    it("reads one credential and pages a user's unrevoked API keys in ascending id order", async () => {
+      const user = await seedUser();
+      await insertCredential(getDb(), newCredential(user.id), 1);
+      const keys = [];
+      for (let i = 0; i < 3; i++) keys.push(await insertCredential(getDb(), newCredential(user.id, { kind: "API_KEY", name: `k${i}` }), 1));
+      const [first, second, third] = keys;
+      if (first === undefined || second === undefined || third === undefined) throw new Error("three keys expected");
+      await revokeCredential(getDb(), second.id, 2);
+      expect(await getCredential(getDb(), second.id)).toMatchObject({ id: second.id, revokeTime: 2 });
+      const page1 = await listApiKeys(getDb(), user.id, { limit: 1 });
+      expect(page1.items.map((c) => c.id)).toEqual([first.id]);
+      expect(page1.nextCursor).toBe(first.id);
+      const page2 = await listApiKeys(getDb(), user.id, { limit: 5, cursor: first.id });
+      expect(page2).toEqual({ items: [third] });
+    });
+  });
+
+  describe("revokeUserSessions()", () => {
+    it("revokes the user's live sessions except the kept one, and leaves API keys alone", async () => {
+      const user = await seedUser();
+      const keep = await insertCredential(getDb(), newCredential(user.id), 1);
+      const other = await insertCredential(getDb(), newCredential(user.id), 1);
+      const key = await insertCredential(getDb(), newCredential(user.id, { kind: "API_KEY", name: "ci" }), 1);
+      expect(await revokeUserSessions(getDb(), user.id, keep.id, 50)).toBe(1);
+      const byId = new Map((await listCredentials(getDb(), { userId: user.id })).map((c) => [c.id, c.revokeTime]));
+      expect([byId.get(keep.id), byId.get(other.id), byId.get(key.id)]).toEqual([0, 50, 0]);
     });
   });
 

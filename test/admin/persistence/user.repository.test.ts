@@ -24,7 +24,7 @@ describeEachDatabase("user repository", (getDb) => {
     it("stores the user and returns it without the password hash", async () => {
       const input = newUser();
       const user = await insertUser(getDb(), input, 1_000);
-      expect(user).toEqual({ id: user.id, username: input.username, role: "NORMAL", permittedGroupIds: [1, 2], createTime: 1_000, updateTime: 1_000 });
+      expect(user).toEqual({ id: user.id, username: input.username, role: "NORMAL", permittedGroupIds: [1, 2], disabled: false, createTime: 1_000, updateTime: 1_000 });
       expect(user).not.toHaveProperty("passwordHash");
       expect(await getUser(getDb(), user.id)).toEqual(user);
     });

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import { CREDENTIAL_KINDS, type Credential, type CredentialKind, type User } from "../../domain/index.js";
 import { insertAndGetId, toNumber } from "../dialect.js";
+import { checkPageRequest, toPage, type Page, type PageRequest } from "../paging.js";
 import { enumValue, int } from "../row-values.js";
 import type { CredentialTable, Database } from "../tables/index.js";
 import { rowToUser } from "./user.repository.js";
@@ -44,7 +45,7 @@ export async function insertCredential(db: Kysely<Database>, credential: NewCred
 
 /**
  * Resolves a token hash to its credential and user, in one query, if the credential is neither revoked nor
- * expired (a credential is valid while `now < expireTime`) and its user still exists.
+ * expired (a credential is valid while `now < expireTime`) and its user still exists and is not disabled.
  */
 export async function findActiveCredentialByHash(db: Kysely<Database>, tokenHash: string, now: number): Promise<{ credential: Credential; user: User } | undefined> {
   const row = await db
@@ -56,12 +57,14 @@ export async function findActiveCredentialByHash(db: Kysely<Database>, tokenHash
       "u.role as user_role",
       "u.permitted_group_ids as user_permitted_group_ids",
       "u.password_hash as user_password_hash",
+      "u.disabled as user_disabled",
       "u.create_time as user_create_time",
       "u.update_time as user_update_time",
     ])
     .where("c.token_hash", "=", tokenHash)
     .where("c.revoke_time", "=", 0)
     .where("c.expire_time", ">", now)
+    .where("u.disabled", "=", 0)
     .executeTakeFirst();
   if (row === undefined) return undefined;
   const user = rowToUser({
@@ -70,6 +73,7 @@ export async function findActiveCredentialByHash(db: Kysely<Database>, tokenHash
     role: row.user_role,
     permitted_group_ids: row.user_permitted_group_ids,
     password_hash: row.user_password_hash,
+    disabled: row.user_disabled,
     create_time: row.user_create_time,
     update_time: row.user_update_time,
   });
@@ -94,6 +98,33 @@ export async function listCredentials(db: Kysely<Database>, filter: CredentialFi
   if (filter.kind !== undefined) query = query.where("kind", "=", filter.kind);
   const rows = await query.orderBy("id").execute();
   return rows.map(rowToCredential);
+}
+
+export async function getCredential(db: Kysely<Database>, id: number): Promise<Credential | undefined> {
+  const row = await db.selectFrom("jw_credential").selectAll().where("id", "=", id).executeTakeFirst();
+  return row === undefined ? undefined : rowToCredential(row);
+}
+
+/** Lists a user's API keys that were not revoked (expired ones included), ascending id, keyset paging. */
+export async function listApiKeys(db: Kysely<Database>, userId: number, page: PageRequest): Promise<Page<Credential>> {
+  checkPageRequest(page);
+  let query = db.selectFrom("jw_credential").selectAll().where("user_id", "=", userId).where("kind", "=", "API_KEY").where("revoke_time", "=", 0);
+  if (page.cursor !== undefined) query = query.where("id", ">", page.cursor);
+  const rows = await query.orderBy("id", "asc").limit(page.limit + 1).execute();
+  return toPage(rows.map(rowToCredential), page.limit);
+}
+
+/** Revokes every live session of a user except `keepId` (0 keeps none); returns how many were revoked. */
+export async function revokeUserSessions(db: Kysely<Database>, userId: number, keepId: number, now: number): Promise<number> {
+  const result = await db
+    .updateTable("jw_credential")
+    .set({ revoke_time: now })
+    .where("user_id", "=", userId)
+    .where("kind", "=", "SESSION")
+    .where("revoke_time", "=", 0)
+    .where("id", "<>", keepId)
+    .executeTakeFirst();
+  return toNumber(result.numUpdatedRows);
 }
 
 /** Deletes credentials that expired at or before `now`; returns how many. */

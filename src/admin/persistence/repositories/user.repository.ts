@@ -1,15 +1,15 @@
 import type { Kysely, Selectable, Updateable } from "kysely";
 import { USER_ROLES, type User, type UserRole, type UserWithPassword } from "../../domain/index.js";
-import { containsText, insertAndGetId, rethrowUniqueViolation, toNumber } from "../dialect.js";
+import { containsText, dialectOf, insertAndGetId, rethrowUniqueViolation, toNumber } from "../dialect.js";
 import { checkPageRequest, toPage, type Page, type PageRequest } from "../paging.js";
 import { enumValue, int, numberList, toJson } from "../row-values.js";
 import type { Database, UserTable } from "../tables/index.js";
 import { inTransaction } from "../transaction.js";
 
-export type NewUser = Pick<UserWithPassword, "username" | "role" | "permittedGroupIds" | "passwordHash">;
+export type NewUser = Pick<UserWithPassword, "username" | "role" | "permittedGroupIds" | "passwordHash"> & { readonly disabled?: boolean };
 
 /** Changeable fields of a user; the username is immutable. */
-export type UserPatch = Partial<Pick<UserWithPassword, "role" | "permittedGroupIds" | "passwordHash">>;
+export type UserPatch = Partial<Pick<UserWithPassword, "role" | "permittedGroupIds" | "passwordHash" | "disabled">>;
 
 export interface UserFilter {
   /** Case-insensitive substring of the username. */
@@ -26,11 +26,20 @@ export async function insertUser(db: Kysely<Database>, user: NewUser, now: numbe
       role: user.role,
       permitted_group_ids: toJson(user.permittedGroupIds),
       password_hash: user.passwordHash,
+      disabled: user.disabled === true ? 1 : 0,
       create_time: now,
       update_time: now,
     }),
   );
-  return { id, username: user.username, role: user.role, permittedGroupIds: [...user.permittedGroupIds], createTime: now, updateTime: now };
+  return {
+    id,
+    username: user.username,
+    role: user.role,
+    permittedGroupIds: [...user.permittedGroupIds],
+    disabled: user.disabled === true,
+    createTime: now,
+    updateTime: now,
+  };
 }
 
 export async function getUser(db: Kysely<Database>, id: number): Promise<User | undefined> {
@@ -61,6 +70,7 @@ export async function updateUser(db: Kysely<Database>, id: number, patch: UserPa
   if (patch.role !== undefined) set.role = patch.role;
   if (patch.permittedGroupIds !== undefined) set.permitted_group_ids = toJson(patch.permittedGroupIds);
   if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
+  if (patch.disabled !== undefined) set.disabled = patch.disabled ? 1 : 0;
   const result = await rethrowUniqueViolation(db.updateTable("jw_user").set(set).where("id", "=", id).executeTakeFirst());
   if (toNumber(result.numUpdatedRows) === 0) return undefined;
   return getUser(db, id);
@@ -75,6 +85,16 @@ export function deleteUser(db: Kysely<Database>, id: number): Promise<boolean> {
   });
 }
 
+/**
+ * Counts the enabled administrators. Inside a transaction on MySQL and PostgreSQL the admin rows are locked, so
+ * two concurrent demotions cannot each see the other admin and leave none.
+ */
+export async function countEnabledAdmins(db: Kysely<Database>): Promise<number> {
+  let query = db.selectFrom("jw_user").select("id").where("role", "=", "ADMIN").where("disabled", "=", 0);
+  if (db.isTransaction && dialectOf(db) !== "sqlite") query = query.forUpdate();
+  return (await query.execute()).length;
+}
+
 export async function countUsers(db: Kysely<Database>): Promise<number> {
   const row = await db.selectFrom("jw_user").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
   return toNumber(row.n);
@@ -87,6 +107,7 @@ export function rowToUser(row: Selectable<UserTable>): User {
     username: row.username,
     role: enumValue(USER_ROLES, row.role, "jw_user.role"),
     permittedGroupIds: numberList(row.permitted_group_ids, "jw_user.permitted_group_ids"),
+    disabled: int(row.disabled) !== 0,
     createTime: int(row.create_time),
     updateTime: int(row.update_time),
   };

@@ -11,6 +11,7 @@ export function userToProto(user: User): ProtoUser {
     username: user.username,
     role: toProtoEnum(UserRole, user.role),
     permittedExecutorGroups: user.permittedGroupIds.map((id) => formatName(Collections.executorGroup, id)),
+    disabled: user.disabled,
     createTime: toTimestamp(user.createTime),
     updateTime: toTimestamp(user.updateTime),
   });
