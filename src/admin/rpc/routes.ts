@@ -12,6 +12,7 @@ import { registerReflection } from "../../shared/rpc/index.js";
 import type { AdminContext } from "../context.js";
 import { createAdminService } from "./services/admin-service.js";
 import { createAuthService } from "./services/auth-service.js";
+import { createDashboardService } from "./services/dashboard-service.js";
 import { createExecutorGroupService } from "./services/executor-group-service.js";
 import { createJobService } from "./services/job-service.js";
 import { createRunService } from "./services/run-service.js";
@@ -32,6 +33,6 @@ export function registerAdminRoutes(router: ConnectRouter, app: AdminContext, he
   // Declared in the contracts, implemented in a later step: registered so that reflection lists the whole API;
   // every method answers UNIMPLEMENTED until then.
   router.service(UserService, {});
-  router.service(DashboardService, {});
+  router.service(DashboardService, createDashboardService(app));
   router.service(AuditService, {});
 }
