@@ -3,6 +3,7 @@ import { dialectOf } from "./dialect.js";
 import * as initial from "./migrations/0001-initial.js";
 import * as followUps from "./migrations/0002-follow-ups.js";
 import * as userDisabled from "./migrations/0003-user-disabled.js";
+import * as jobUid from "./migrations/0004-job-uid.js";
 import type { Database } from "./tables/index.js";
 
 /**
@@ -13,6 +14,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial": initial,
   "0002-follow-ups": followUps,
   "0003-user-disabled": userDisabled,
+  "0004-job-uid": jobUid,
 };
 
 /**

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import { GLUE_TYPES, type GlueVersion } from "../../domain/index.js";
 import { insertAndGetId } from "../dialect.js";
+import { checkPageRequest, toPage, type Page, type PageRequest } from "../paging.js";
 import { enumValue, int } from "../row-values.js";
 import type { Database, GlueVersionTable } from "../tables/index.js";
 import { inTransaction } from "../transaction.js";
@@ -43,6 +44,15 @@ export function insertGlueVersion(db: Kysely<Database>, version: NewGlueVersion,
 export async function listGlueVersions(db: Kysely<Database>, jobId: number): Promise<GlueVersion[]> {
   const rows = await db.selectFrom("jw_glue_version").selectAll().where("job_id", "=", jobId).orderBy("id", "desc").execute();
   return rows.map(rowToVersion);
+}
+
+/** One page of the job's kept versions, newest first (keyset on descending id). */
+export async function listGlueVersionsPage(db: Kysely<Database>, jobId: number, page: PageRequest): Promise<Page<GlueVersion>> {
+  checkPageRequest(page);
+  let query = db.selectFrom("jw_glue_version").selectAll().where("job_id", "=", jobId);
+  if (page.cursor !== undefined) query = query.where("id", "<", page.cursor);
+  const rows = await query.orderBy("id", "desc").limit(page.limit + 1).execute();
+  return toPage(rows.map(rowToVersion), page.limit);
 }
 
 export async function getGlueVersion(db: Kysely<Database>, id: number): Promise<GlueVersion | undefined> {

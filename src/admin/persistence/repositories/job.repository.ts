@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import {
   BLOCK_STRATEGIES,
@@ -39,8 +40,16 @@ export interface JobFilter {
 /** How often `updateJob` without an expected version re-reads and retries after losing a race. */
 const UPDATE_ATTEMPTS = 5;
 
-export async function insertJob(db: Kysely<Database>, job: NewJob, now: number): Promise<Job> {
-  const row: Insertable<JobTable> = {
+/** Runs of a deleted job are deleted this many at a time, so no single statement grows with the job's history. */
+const DELETE_BATCH = 5_000;
+
+/**
+ * Inserts a stopped job. `uid` is its identity across installations (see migration 0004): a fresh random one for
+ * a new job, the export key for an imported one.
+ */
+export async function insertJob(db: Kysely<Database>, job: NewJob, now: number, uid: string = randomUUID()): Promise<Job> {
+  const row: Insertable<JobTable> & { uid: string } = {
+    uid,
     ...definitionColumns(job),
     glue_source: job.glueSource,
     glue_remark: job.glueRemark,
@@ -54,6 +63,78 @@ export async function insertJob(db: Kysely<Database>, job: NewJob, now: number):
   };
   const id = await insertAndGetId(db, db.insertInto("jw_job").values(row));
   return rowToJob({ ...row, id });
+}
+
+/** The uids of jobs by id (unknown ids are absent). */
+export async function getJobUids(db: Kysely<Database>, ids: readonly number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (let i = 0; i < ids.length; i += 1_000) {
+    const rows = await db.selectFrom("jw_job").select(["id", "uid"]).where("id", "in", ids.slice(i, i + 1_000)).execute();
+    for (const row of rows) if (row.uid !== null) out.set(int(row.id), row.uid);
+  }
+  return out;
+}
+
+/** Jobs by uid (unknown uids are absent). */
+export async function getJobsByUid(db: Kysely<Database>, uids: readonly string[]): Promise<Map<string, Job>> {
+  const out = new Map<string, Job>();
+  for (let i = 0; i < uids.length; i += 1_000) {
+    const rows = await db.selectFrom("jw_job").selectAll().where("uid", "in", uids.slice(i, i + 1_000)).execute();
+    for (const row of rows) if (row.uid !== null) out.set(row.uid, rowToJob(row));
+  }
+  return out;
+}
+
+/**
+ * Ids of the jobs that list `childId` among their child jobs. The list is stored as compact JSON (`[1,2,3]`), so
+ * the four LIKE patterns below match the id exactly, never a longer id that merely contains its digits.
+ */
+export async function listParentJobIds(db: Kysely<Database>, childId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom("jw_job")
+    .select("id")
+    .where((eb) =>
+      eb.or([
+        eb("child_job_ids", "=", `[${childId}]`),
+        eb("child_job_ids", "like", `[${childId},%`),
+        eb("child_job_ids", "like", `%,${childId}]`),
+        eb("child_job_ids", "like", `%,${childId},%`),
+      ]),
+    )
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => int(r.id));
+}
+
+/**
+ * Replaces the GLUE source of a job as a new version: the type (when given), source and remark change, the
+ * version is incremented and `glueUpdateTime` always moves forward (at least 1 ms past the previous stamp, even
+ * when two saves share a millisecond), because executors rebuild a script exactly when that stamp changes.
+ */
+export async function setJobGlueSource(
+  db: Kysely<Database>,
+  id: number,
+  glue: Pick<Job, "glueSource" | "glueRemark"> & Partial<Pick<Job, "glueType">>,
+  now: number,
+): Promise<Job | undefined> {
+  return inTransaction(db, async (trx) => {
+    const current = await getJob(trx, id);
+    if (current === undefined) return undefined;
+    const glueUpdateTime = Math.max(now, current.glueUpdateTime + 1);
+    await trx
+      .updateTable("jw_job")
+      .set({
+        glue_type: glue.glueType ?? current.glueType,
+        glue_source: glue.glueSource,
+        glue_remark: glue.glueRemark,
+        glue_update_time: glueUpdateTime,
+        version: current.version + 1,
+        update_time: now,
+      })
+      .where("id", "=", id)
+      .execute();
+    return getJob(trx, id);
+  });
 }
 
 export async function getJob(db: Kysely<Database>, id: number): Promise<Job | undefined> {
@@ -230,10 +311,19 @@ export async function resumeDelayedJob(db: Kysely<Database>, id: number, nextFir
   return toNumber(result.numUpdatedRows) > 0;
 }
 
-/** Deletes a job with its runs, planned fires and GLUE versions, atomically; returns whether the job existed. */
+/**
+ * Deletes a job with its runs, planned fires and GLUE versions, atomically (joining the caller's transaction);
+ * returns whether the job existed. Runs go in batches of ids so that a job with a long history never makes one
+ * huge statement.
+ */
 export function deleteJob(db: Kysely<Database>, id: number): Promise<boolean> {
   return inTransaction(db, async (trx) => {
-    await trx.deleteFrom("jw_run").where("job_id", "=", id).execute();
+    for (;;) {
+      const batch = await trx.selectFrom("jw_run").select("id").where("job_id", "=", id).orderBy("id").limit(DELETE_BATCH).execute();
+      if (batch.length === 0) break;
+      await trx.deleteFrom("jw_run").where("id", "in", batch.map((r) => int(r.id))).execute();
+      if (batch.length < DELETE_BATCH) break;
+    }
     await trx.deleteFrom("jw_planned_fire").where("job_id", "=", id).execute();
     await trx.deleteFrom("jw_glue_version").where("job_id", "=", id).execute();
     const result = await trx.deleteFrom("jw_job").where("id", "=", id).executeTakeFirst();

@@ -3,6 +3,8 @@ import type { Generated } from "kysely";
 /** `jw_job`: job definitions plus the scheduler's state of each job (XXL-JOB's job_info). */
 export interface JobTable {
   id: Generated<number>;
+  /** Random identity that survives export and import (migration 0004); set for every job, unique. */
+  uid: string | null;
   group_id: number;
   name: string;
   description: string;
