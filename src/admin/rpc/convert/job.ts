@@ -3,6 +3,7 @@ import {
   AlarmTargetsSchema,
   BlockStrategy,
   GlueType,
+  GlueVersionSchema,
   JobSchema,
   JobState,
   MisfireStrategy,
@@ -11,6 +12,7 @@ import {
   RouteStrategy,
   ScheduleSchema,
   ScheduleType,
+  type GlueVersion as ProtoGlueVersion,
   type Job as ProtoJob,
   type Schedule as ProtoSchedule,
 } from "../../../gen/jobwire/v1/job_pb.js";
@@ -21,6 +23,7 @@ import {
   RETRY_BACKOFFS,
   ROUTE_STRATEGIES,
   SCHEDULE_TYPES,
+  type GlueVersion,
   type Job,
   type JobDefinition,
 } from "../../domain/index.js";
@@ -112,4 +115,14 @@ export function scheduleFromProto(schedule: ProtoSchedule | undefined, prefix: s
   // Stored as seconds; a fractional value is kept as such so validation can refuse it by name.
   if (scheduleType === "FIX_RATE" || scheduleType === "FIX_DELAY") scheduleConf = String(fromDuration(schedule?.interval) / 1000);
   return { scheduleType, scheduleConf, timeZone: (schedule?.timeZone ?? "").trim() };
+}
+
+export function glueVersionToProto(version: GlueVersion): ProtoGlueVersion {
+  return create(GlueVersionSchema, {
+    name: `${formatName(Collections.job, version.jobId)}/glueVersions/${version.id}`,
+    glueType: toProtoEnum(GlueType, version.glueType),
+    source: version.source,
+    remark: version.remark,
+    createTime: toTimestamp(version.createTime),
+  });
 }

@@ -3,68 +3,57 @@ import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { JobService } from "../../../gen/jobwire/v1/job_service_pb.js";
 import { JobSchema, JobState, type Job as ProtoJob } from "../../../gen/jobwire/v1/job_pb.js";
+import { recordAudit } from "../../audit/index.js";
 import type { UserPrincipal } from "../../auth/principal.js";
 import type { AdminContext } from "../../context.js";
-import { JOB_STATES, type ExecutorGroup, type Job, type JobDefinition } from "../../domain/index.js";
-import { AbortedError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../errors.js";
-import { isHttpUrl, validateJobDefinition, validateSchedule } from "../../jobs/job-validation.js";
-import { countJobs, deleteJob, getGroup, getJob, insertJob, listJobs, setJobSchedule, updateJob } from "../../persistence/index.js";
-import { findChildCycle } from "../../jobs/child-cycle.js";
+import { JOB_STATES, type Job, type JobDefinition } from "../../domain/index.js";
+import { AbortedError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from "../../errors.js";
+import { INITIAL_GLUE_REMARK, normalizeGlueSource } from "../../jobs/glue-source.js";
+import { isHttpUrl, JOB_LIMITS, validateJobDefinition, validateSchedule } from "../../jobs/job-validation.js";
+import { countJobs, getGroup, inTransaction, insertGlueVersion, insertJob, listJobs, setJobSchedule, updateJob } from "../../persistence/index.js";
+import { deleteJob, listParentJobIds } from "../../persistence/repositories/job.repository.js";
+import { groupAddresses } from "../../registry/live-addresses.js";
 import { nextFireTime } from "../../schedule/next-fire-time.js";
 import { fromProtoEnum } from "../convert/enums.js";
 import { jobDefinitionFromProto, jobToProto, scheduleFromProto } from "../convert/job.js";
 import { decodePageToken, encodePageToken, resolvePageSize, withCursor } from "../paging.js";
 import { assertGroupAccess, requireUser } from "../principal-guards.js";
 import { Collections, formatName, parseName } from "../resource-names.js";
+import { checkChildJobs, followNewSchedule, jobAction, loadJob, loadTargetGroup, parseEtag } from "./job-access.js";
+import { createJobGlueHandlers } from "./job-glue-service.js";
+import { createJobTransferHandlers } from "./job-transfer-service.js";
 
 /** Writable job fields by their API names, for update masks. */
 const UPDATABLE_FIELDS = [
   "executor_group", "display_name", "description", "author", "alarm", "schedule", "misfire_strategy", "route_strategy",
   "glue_type", "handler", "param", "block_strategy", "concurrency", "timeout", "retry_policy", "child_jobs",
 ] as const;
+type UpdatableField = (typeof UPDATABLE_FIELDS)[number];
 
-/** Console service for jobs. Normal users reach only jobs of their permitted groups. */
-export function createJobService(app: AdminContext): Partial<ServiceImpl<typeof JobService>> {
-  const loadJob = async (user: UserPrincipal, field: string, name: string): Promise<Job> => {
-    const job = await getJob(app.db, parseName(field, name, Collections.job));
-    if (job === undefined) throw new NotFoundError(name);
-    assertGroupAccess(user, job.groupId, name);
-    return job;
-  };
-  const loadGroup = async (user: UserPrincipal, field: string, groupId: number): Promise<ExecutorGroup> => {
-    const name = formatName(Collections.executorGroup, groupId);
-    const group = await getGroup(app.db, groupId);
-    if (group === undefined || (user.role !== "ADMIN" && !user.permittedGroupIds.includes(groupId))) {
-      throw new InvalidArgumentError(field, `executor group "${name}" does not exist`);
-    }
-    return group;
-  };
-  const checkChildren = async (user: UserPrincipal, definition: JobDefinition, selfId: number | undefined, prefix: string): Promise<void> => {
-    for (const [i, childId] of definition.childJobIds.entries()) {
-      if (childId === selfId) throw new InvalidArgumentError(`${prefix}.child_jobs[${i}]`, "a job cannot be its own child");
-      const child = await getJob(app.db, childId);
-      if (child === undefined || (user.role !== "ADMIN" && !user.permittedGroupIds.includes(child.groupId))) {
-        throw new InvalidArgumentError(`${prefix}.child_jobs[${i}]`, `job "${formatName(Collections.job, childId)}" does not exist`);
-      }
-    }
-    if (selfId === undefined) return;
-    const cycle = await findChildCycle(selfId, definition.childJobIds, async (id) => (await getJob(app.db, id))?.childJobIds);
-    if (cycle !== undefined) {
-      throw new InvalidArgumentError(`${prefix}.child_jobs`, `would make a cycle of child jobs: ${cycle.map((id) => formatName(Collections.job, id)).join(" → ")}`);
-    }
-  };
+const FIELD_KEYS: Readonly<Record<UpdatableField, keyof ProtoJob>> = {
+  executor_group: "executorGroup", display_name: "displayName", description: "description", author: "author", alarm: "alarm",
+  schedule: "schedule", misfire_strategy: "misfireStrategy", route_strategy: "routeStrategy", glue_type: "glueType",
+  handler: "handler", param: "param", block_strategy: "blockStrategy", concurrency: "concurrency", timeout: "timeout",
+  retry_policy: "retryPolicy", child_jobs: "childJobs",
+};
 
+/**
+ * Console service for jobs. Normal users reach only jobs of their permitted groups (a job of another group is
+ * NOT_FOUND), cannot move a job into such a group, link its jobs as children, or aim a trigger at addresses
+ * outside the job's group. Every mutation writes its audit entry in the transaction that makes the change.
+ */
+export function createJobService(app: AdminContext): ServiceImpl<typeof JobService> {
   return {
     async getJob(req, ctx) {
       const user = requireUser(ctx);
-      return { job: jobToProto(await loadJob(user, "name", req.name)) };
+      return { job: jobToProto(await loadJob(app.db, user, "name", req.name)) };
     },
 
     async listJobs(req, ctx) {
       const user = requireUser(ctx);
       const groupId = req.executorGroup === "" ? undefined : parseName("executor_group", req.executorGroup, Collections.executorGroup);
-      const groupIds = groupId !== undefined ? [groupId] : user.role === "ADMIN" ? undefined : [...user.permittedGroupIds];
       if (groupId !== undefined) assertGroupAccess(user, groupId, req.executorGroup);
+      const groupIds = groupId !== undefined ? [groupId] : user.role === "ADMIN" ? undefined : [...user.permittedGroupIds];
       const filter = {
         ...(groupIds === undefined ? {} : { groupIds }),
         ...(req.state === JobState.UNSPECIFIED ? {} : { state: fromProtoEnum(JobState, req.state, JOB_STATES, "state") }),
@@ -86,81 +75,104 @@ export function createJobService(app: AdminContext): Partial<ServiceImpl<typeof 
       if (req.job === undefined) throw new InvalidArgumentError("job", "is required");
       const definition = jobDefinitionFromProto(req.job);
       validateJobDefinition(definition);
-      await loadGroup(user, "job.executor_group", definition.groupId);
-      await checkChildren(user, definition, undefined, "job");
-      const job = await insertJob(app.db, { ...definition, glueSource: req.job.glueSource, glueRemark: req.job.glueSource === "" ? "" : "initial version" }, app.now());
+      const glueSource = initialGlueSource(definition, req.job.glueSource, "job.glue_source");
+      const now = app.now();
+      const job = await inTransaction(app.db, async (trx) => {
+        await loadTargetGroup(trx, user, "job.executor_group", definition.groupId);
+        await checkChildJobs(trx, user, definition, undefined, "job");
+        const created = await insertJob(trx, { ...definition, glueSource, glueRemark: glueSource === "" ? "" : INITIAL_GLUE_REMARK }, now);
+        if (glueSource !== "") await insertGlueVersion(trx, { jobId: created.id, glueType: created.glueType, source: glueSource, remark: INITIAL_GLUE_REMARK }, now);
+        await recordAudit(trx, user, { action: jobAction("CreateJob"), resource: formatName(Collections.job, created.id), after: created }, now);
+        return created;
+      });
       return { job: jobToProto(job) };
     },
 
     async updateJob(req, ctx) {
       const user = requireUser(ctx);
       if (req.job === undefined) throw new InvalidArgumentError("job", "is required");
-      const current = await loadJob(user, "job.name", req.job.name);
       const paths = req.updateMask?.paths.length ? req.updateMask.paths : [...UPDATABLE_FIELDS];
-      for (const path of paths) {
+      paths.forEach((path, i) => {
         if (!(UPDATABLE_FIELDS as readonly string[]).includes(path)) {
-          throw new InvalidArgumentError("update_mask", `"${path}" cannot be updated here; updatable fields: ${UPDATABLE_FIELDS.join(", ")}`);
+          throw new InvalidArgumentError(`update_mask.paths[${i}]`, `"${path}" cannot be updated here; updatable fields: ${UPDATABLE_FIELDS.join(", ")}`);
         }
-      }
-      const incoming = jobDefinitionFromProto(mergeForMask(current, req.job, paths));
+      });
+      const expectedVersion = parseEtag(req.job.etag, "job.etag");
+      const name = req.job.name;
+      const current = await loadJob(app.db, user, "job.name", name);
+      const incoming = jobDefinitionFromProto(mergeForMask(current, req.job, paths as UpdatableField[]));
       validateJobDefinition(incoming);
-      if (incoming.groupId !== current.groupId) await loadGroup(user, "job.executor_group", incoming.groupId);
-      await checkChildren(user, incoming, current.id, "job");
-      const expectedVersion = parseEtag(req.job.etag);
       const now = app.now();
-      let updated = await updateJob(app.db, current.id, incoming, now, expectedVersion);
-      if (updated === undefined) throw new AbortedError(`job "${req.job.name}" was changed concurrently; read it again and retry`);
-      const rescheduled =
-        updated.scheduleType !== current.scheduleType || updated.scheduleConf !== current.scheduleConf || updated.timeZone !== current.timeZone;
-      if (rescheduled && updated.state === "RUNNING") {
-        // A running job follows its new schedule from now on; one without a future instant (or NONE) stops.
-        const next = updated.scheduleType === "NONE" ? undefined : nextFireTime(updated, now, app.options.timeZone);
-        const state = next === undefined ? "STOPPED" : "RUNNING";
-        updated = (await setJobSchedule(app.db, updated.id, { state, nextFireTime: next ?? 0, lastFireTime: updated.lastFireTime }, now)) ?? updated;
-      }
+      const updated = await inTransaction(app.db, async (trx) => {
+        // The source group was checked by loadJob; a move also needs the target group.
+        if (incoming.groupId !== current.groupId) await loadTargetGroup(trx, user, "job.executor_group", incoming.groupId);
+        await checkChildJobs(trx, user, incoming, current.id, "job");
+        // The compare-and-set on the version read above: a change made since then is never overwritten unseen.
+        const saved = await updateJob(trx, current.id, incoming, now, expectedVersion ?? current.version);
+        if (saved === undefined) throw new AbortedError(`job "${name}" was changed concurrently; read it again and retry`);
+        const job = await followNewSchedule(trx, current, saved, now, app.options.timeZone);
+        await recordAudit(trx, user, { action: jobAction("UpdateJob"), resource: name, before: current, after: job }, now);
+        return job;
+      });
       return { job: jobToProto(updated) };
     },
 
     async deleteJob(req, ctx) {
       const user = requireUser(ctx);
-      const job = await loadJob(user, "name", req.name);
       const expected = parseEtag(req.etag);
-      if (expected !== undefined && expected !== job.version) throw new AbortedError(`job "${req.name}" was changed concurrently; read it again and retry`);
-      await deleteJob(app.db, job.id);
+      const job = await loadJob(app.db, user, "name", req.name);
+      const now = app.now();
+      await inTransaction(app.db, async (trx) => {
+        const parents = await listParentJobIds(trx, job.id);
+        if (parents.length > 0) {
+          const names = parents.map((id) => formatName(Collections.job, id)).join(", ");
+          throw new FailedPreconditionError(`job "${req.name}" is a child job of ${names}; remove it from their child jobs first`);
+        }
+        const fresh = await loadJob(trx, user, "name", req.name);
+        if (expected !== undefined && expected !== fresh.version) throw new AbortedError(`job "${req.name}" was changed concurrently; read it again and retry`);
+        await deleteJob(trx, job.id);
+        await recordAudit(trx, user, { action: jobAction("DeleteJob"), resource: req.name, before: fresh }, now);
+      });
       return {};
     },
 
     async startJob(req, ctx) {
       const user = requireUser(ctx);
-      const job = await loadJob(user, "name", req.name);
+      const job = await loadJob(app.db, user, "name", req.name);
       if (job.scheduleType === "NONE") throw new FailedPreconditionError(`job "${req.name}" has no schedule (SCHEDULE_TYPE_NONE); it can only be triggered`);
       const now = app.now();
       const next = nextFireTime(job, now, app.options.timeZone);
       if (next === undefined) throw new FailedPreconditionError(`job "${req.name}" has no future fire time; change its schedule`);
-      const updated = await setJobSchedule(app.db, job.id, { state: "RUNNING", nextFireTime: next, lastFireTime: job.lastFireTime }, now);
-      if (updated === undefined) throw new NotFoundError(req.name);
-      return { job: jobToProto(updated) };
+      return { job: jobToProto(await changeSchedule(app, user, "StartJob", job, { state: "RUNNING", nextFireTime: next, lastFireTime: job.lastFireTime }, now)) };
     },
 
     async stopJob(req, ctx) {
       const user = requireUser(ctx);
-      const job = await loadJob(user, "name", req.name);
-      const updated = await setJobSchedule(app.db, job.id, { state: "STOPPED", nextFireTime: 0, lastFireTime: job.lastFireTime }, app.now());
-      if (updated === undefined) throw new NotFoundError(req.name);
-      return { job: jobToProto(updated) };
+      const job = await loadJob(app.db, user, "name", req.name);
+      return { job: jobToProto(await changeSchedule(app, user, "StopJob", job, { state: "STOPPED", nextFireTime: 0, lastFireTime: job.lastFireTime }, app.now())) };
     },
 
     async triggerJob(req, ctx) {
       const user = requireUser(ctx);
-      const job = await loadJob(user, "name", req.name);
-      const group = await getGroup(app.db, job.groupId);
-      if (group === undefined) throw new FailedPreconditionError(`the executor group of job "${req.name}" no longer exists`);
-      if (req.param !== undefined && req.param.length > 2_048) throw new InvalidArgumentError("param", "must be at most 2 048 characters");
+      const job = await loadJob(app.db, user, "name", req.name);
+      if (req.param !== undefined && req.param.length > JOB_LIMITS.paramChars) {
+        throw new InvalidArgumentError("param", `must be at most ${JOB_LIMITS.paramChars} characters`);
+      }
       const addresses = [...new Set(req.addresses.map((a) => a.trim().replace(/\/+$/, "")))];
       addresses.forEach((address, i) => {
         if (!isHttpUrl(address)) throw new InvalidArgumentError(`addresses[${i}]`, `"${address}" is not an http(s) URL such as "http://10.0.0.5:9999"`);
       });
-      const runs = await app.trigger.fire({
+      const group = await getGroup(app.db, job.groupId);
+      if (group === undefined) throw new FailedPreconditionError(`the executor group of job "${req.name}" no longer exists`);
+      if (addresses.length > 0 && user.role !== "ADMIN") {
+        // An address override makes the admin call any URL given; normal users may only pick among the executors
+        // of the job's own group (its live or manual addresses), never arbitrary hosts.
+        const known = new Set(await groupAddresses(app.db, group, app.now(), app.options.deadTimeoutMs));
+        addresses.forEach((address, i) => {
+          if (!known.has(address)) throw new PermissionDeniedError(`addresses[${i}]: "${address}" is not an executor of the job's group; only administrators may trigger on other addresses`);
+        });
+      }
+      const prepared = await app.trigger.prepare({
         job,
         group,
         triggerType: user.credentialKind === "API_KEY" ? "API" : "MANUAL",
@@ -168,16 +180,34 @@ export function createJobService(app: AdminContext): Partial<ServiceImpl<typeof 
         param: req.param,
         addresses,
       });
+      // The run rows and the audit entry commit together; dispatching to the executor follows the commit.
+      const runs = await inTransaction(app.db, async (trx) => {
+        const created = await app.trigger.createRuns(trx, prepared);
+        const after = { param: req.param ?? job.param, paramOverridden: req.param !== undefined, addresses, runs: created.map((r) => formatName(Collections.run, r.id)) };
+        await recordAudit(trx, user, { action: jobAction("TriggerJob"), resource: req.name, after }, prepared.triggerTime);
+        return created;
+      });
+      await app.trigger.dispatchAll(runs, prepared);
       return { runs: runs.map((run) => formatName(Collections.run, run.id)) };
     },
 
     async copyJob(req, ctx) {
       const user = requireUser(ctx);
-      const source = await loadJob(user, "name", req.name);
-      const name = req.displayName.trim() === "" ? `${source.name} (copy)`.slice(0, 255) : req.displayName.trim();
+      const source = await loadJob(app.db, user, "name", req.name);
+      const name = req.displayName.trim() === "" ? `${source.name} (copy)`.slice(0, JOB_LIMITS.nameChars) : req.displayName.trim();
+      if (name.length > JOB_LIMITS.nameChars) throw new InvalidArgumentError("display_name", `must be at most ${JOB_LIMITS.nameChars} characters`);
       const definition: JobDefinition = { ...source, name };
       validateJobDefinition(definition);
-      const copy = await insertJob(app.db, { ...definition, glueSource: source.glueSource, glueRemark: source.glueRemark }, app.now());
+      const now = app.now();
+      const copy = await inTransaction(app.db, async (trx) => {
+        await checkChildJobs(trx, user, definition, undefined, "job");
+        const created = await insertJob(trx, { ...definition, glueSource: source.glueSource, glueRemark: source.glueRemark }, now);
+        if (source.glueType !== "BEAN" && source.glueSource !== "") {
+          await insertGlueVersion(trx, { jobId: created.id, glueType: created.glueType, source: created.glueSource, remark: `copy of ${req.name}` }, now);
+        }
+        await recordAudit(trx, user, { action: jobAction("CopyJob"), resource: formatName(Collections.job, created.id), after: created }, now);
+        return created;
+      });
       return { job: jobToProto(copy) };
     },
 
@@ -186,7 +216,7 @@ export function createJobService(app: AdminContext): Partial<ServiceImpl<typeof 
       const count = resolvePageSize(req.pageSize, 5, 100);
       let schedule: Pick<Job, "scheduleType" | "scheduleConf" | "timeZone">;
       if (req.name !== "") {
-        schedule = await loadJob(user, "name", req.name);
+        schedule = await loadJob(app.db, user, "name", req.name);
       } else {
         if (req.schedule === undefined) throw new InvalidArgumentError("schedule", "is required when name is empty");
         schedule = scheduleFromProto(req.schedule, "schedule");
@@ -204,30 +234,42 @@ export function createJobService(app: AdminContext): Partial<ServiceImpl<typeof 
       const more = times.length === count && nextFireTime(schedule, after, app.options.timeZone) !== undefined;
       return { fireTimes: times.map((t) => timestampFromMs(t)), nextPageToken: more ? encodePageToken(after, filters) : "" };
     },
+
+    ...createJobGlueHandlers(app),
+    ...createJobTransferHandlers(app),
   };
+}
+
+/** Start and Stop: sets the scheduler's fields of a job and audits the change, in one transaction. */
+async function changeSchedule(
+  app: AdminContext,
+  user: UserPrincipal,
+  rpc: "StartJob" | "StopJob",
+  job: Job,
+  schedule: Pick<Job, "state" | "nextFireTime" | "lastFireTime">,
+  now: number,
+): Promise<Job> {
+  const name = formatName(Collections.job, job.id);
+  return inTransaction(app.db, async (trx) => {
+    const updated = await setJobSchedule(trx, job.id, schedule, now);
+    if (updated === undefined) throw new NotFoundError(name);
+    await recordAudit(trx, user, { action: jobAction(rpc), resource: name, before: job, after: updated }, now);
+    return updated;
+  });
+}
+
+/** The initial GLUE source of a new job: none for BEAN jobs, else the given one normalised (it may be empty). */
+function initialGlueSource(definition: JobDefinition, source: string, field: string): string {
+  if (definition.glueType === "BEAN" || source === "") return "";
+  return normalizeGlueSource(definition.glueType, source, field);
 }
 
 /** Builds the job message an update means: masked fields from the request, the rest from the stored job. */
-function mergeForMask(current: Job, incoming: ProtoJob, paths: readonly string[]): ProtoJob {
-  const base = jobToProto(current);
-  const merged = create(JobSchema, base);
+function mergeForMask(current: Job, incoming: ProtoJob, paths: readonly UpdatableField[]): ProtoJob {
+  const merged = create(JobSchema, jobToProto(current));
   const copy = <K extends keyof ProtoJob>(key: K): void => {
     merged[key] = incoming[key];
   };
-  const map: Record<(typeof UPDATABLE_FIELDS)[number], keyof ProtoJob> = {
-    executor_group: "executorGroup", display_name: "displayName", description: "description", author: "author", alarm: "alarm",
-    schedule: "schedule", misfire_strategy: "misfireStrategy", route_strategy: "routeStrategy", glue_type: "glueType",
-    handler: "handler", param: "param", block_strategy: "blockStrategy", concurrency: "concurrency", timeout: "timeout",
-    retry_policy: "retryPolicy", child_jobs: "childJobs",
-  };
-  for (const path of paths) copy(map[path as (typeof UPDATABLE_FIELDS)[number]]);
+  for (const path of paths) copy(FIELD_KEYS[path]);
   return merged;
-}
-
-/** Reads `W/"<version>"`; an empty etag means "no precondition". */
-function parseEtag(etag: string): number | undefined {
-  if (etag === "") return undefined;
-  const match = /^W\/"(\d+)"$/.exec(etag);
-  if (match === null) throw new InvalidArgumentError("etag", `"${etag}" is not an etag returned by this API`);
-  return Number(match[1]);
 }
