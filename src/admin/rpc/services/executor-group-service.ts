@@ -13,6 +13,7 @@ import {
   type ExecutorGroup as ProtoExecutorGroup,
 } from "../../../gen/jobwire/v1/executor_group_pb.js";
 import { generateAccessToken } from "../../auth/secrets.js";
+import { recordAudit } from "../../audit/index.js";
 import type { AdminContext } from "../../context.js";
 import { ADDRESS_TYPES, type ExecutorGroup } from "../../domain/index.js";
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../errors.js";
@@ -20,7 +21,9 @@ import { isHttpUrl } from "../../jobs/job-validation.js";
 import {
   countJobsInGroup,
   deleteGroup,
+  deleteRegistryEntriesOfApp,
   getGroup,
+  inTransaction,
   insertGroup,
   listGroups,
   UniqueViolationError,
@@ -36,6 +39,10 @@ import { Collections, formatName, parseName } from "../resource-names.js";
 const APP_NAME = /^[a-z][a-z0-9-]{3,63}$/;
 const ACCESS_TOKEN = /^[A-Za-z0-9._~-]{16,128}$/;
 const UPDATABLE = ["display_name", "address_type", "manual_addresses"] as const;
+/** Bounds of a manual address list: enough for any real group, small enough to keep the row and the UI sane. */
+const MAX_MANUAL_ADDRESSES = 100;
+const MAX_ADDRESS_LENGTH = 255;
+const action = (method: string): string => `jobwire.v1.ExecutorGroupService/${method}`;
 
 /** Console service for executor groups. Mutations and tokens are for administrators only. */
 export function createExecutorGroupService(app: AdminContext): ServiceImpl<typeof ExecutorGroupService> {
@@ -78,12 +85,17 @@ export function createExecutorGroupService(app: AdminContext): ServiceImpl<typeo
     },
 
     async createExecutorGroup(req, ctx) {
-      requireAdmin(ctx);
+      const user = requireAdmin(ctx);
       const draft = groupDraftFromRequest(req);
       const accessToken = req.accessToken === "" ? generateAccessToken() : req.accessToken;
       if (!ACCESS_TOKEN.test(accessToken)) throw new InvalidArgumentError("access_token", "must be 16–128 characters from [A-Za-z0-9._~-]");
       try {
-        const group = await insertGroup(app.db, { ...draft, accessToken }, app.now());
+        const group = await inTransaction(app.db, async (trx) => {
+          const created = await insertGroup(trx, { ...draft, accessToken }, app.now());
+          await recordAudit(trx, user, { action: action("CreateExecutorGroup"), resource: formatName(Collections.executorGroup, created.id), after: created }, app.now());
+          return created;
+        });
+        // The only time the token is shown besides an administrator's explicit reveal.
         return { executorGroup: await toProto(group), accessToken };
       } catch (error) {
         if (error instanceof UniqueViolationError) throw new AlreadyExistsError(`an executor group with app_name "${draft.appName}" already exists`);
@@ -92,7 +104,7 @@ export function createExecutorGroupService(app: AdminContext): ServiceImpl<typeo
     },
 
     async updateExecutorGroup(req, ctx) {
-      requireAdmin(ctx);
+      const user = requireAdmin(ctx);
       const input = req.executorGroup;
       if (input === undefined) throw new InvalidArgumentError("executor_group", "is required");
       const current = await load("executor_group.name", input.name);
@@ -108,17 +120,27 @@ export function createExecutorGroupService(app: AdminContext): ServiceImpl<typeo
         manualAddresses: paths.includes("manual_addresses") ? normalizeAddresses(input.manualAddresses) : [...current.manualAddresses],
       };
       validateTitleAndAddresses(merged.title, merged.addressType, merged.manualAddresses);
-      const updated = await updateGroup(app.db, current.id, merged, app.now());
-      if (updated === undefined) throw new NotFoundError(input.name);
+      const updated = await inTransaction(app.db, async (trx) => {
+        const after = await updateGroup(trx, current.id, merged, app.now());
+        if (after === undefined) throw new NotFoundError(input.name);
+        await recordAudit(trx, user, { action: action("UpdateExecutorGroup"), resource: input.name, before: current, after }, app.now());
+        return after;
+      });
       return { executorGroup: await toProto(updated) };
     },
 
     async deleteExecutorGroup(req, ctx) {
-      requireAdmin(ctx);
+      const user = requireAdmin(ctx);
       const group = await load("name", req.name);
-      const jobs = await countJobsInGroup(app.db, group.id);
-      if (jobs > 0) throw new FailedPreconditionError(`executor group "${group.appName}" is used by ${jobs} job(s); move or delete them first`);
-      await deleteGroup(app.db, group.id);
+      await inTransaction(app.db, async (trx) => {
+        const jobs = await countJobsInGroup(trx, group.id);
+        if (jobs > 0) throw new FailedPreconditionError(`executor group "${group.appName}" is used by ${jobs} job(s); move or delete them first`);
+        if (!(await deleteGroup(trx, group.id))) throw new NotFoundError(req.name);
+        // Its executors' registrations go too: they could no longer authenticate, and a new group with the same
+        // app name must not inherit them.
+        await deleteRegistryEntriesOfApp(trx, group.appName);
+        await recordAudit(trx, user, { action: action("DeleteExecutorGroup"), resource: req.name, before: group }, app.now());
+      });
       return {};
     },
 
@@ -148,18 +170,25 @@ export function createExecutorGroupService(app: AdminContext): ServiceImpl<typeo
     },
 
     async rotateExecutorGroupToken(req, ctx) {
-      requireAdmin(ctx);
+      const user = requireAdmin(ctx);
       const group = await load("name", req.name);
       const accessToken = req.accessToken === "" ? generateAccessToken() : req.accessToken;
       if (!ACCESS_TOKEN.test(accessToken)) throw new InvalidArgumentError("access_token", "must be 16–128 characters from [A-Za-z0-9._~-]");
-      const updated = await updateGroup(app.db, group.id, { accessToken }, app.now());
-      if (updated === undefined) throw new NotFoundError(req.name);
+      const updated = await inTransaction(app.db, async (trx) => {
+        const after = await updateGroup(trx, group.id, { accessToken }, app.now());
+        if (after === undefined) throw new NotFoundError(req.name);
+        // recordAudit masks accessToken in before/after: the entry says that the token changed, never what it is.
+        await recordAudit(trx, user, { action: action("RotateExecutorGroupToken"), resource: req.name, before: group, after }, app.now());
+        return after;
+      });
       return { executorGroup: await toProto(updated), accessToken };
     },
 
     async revealExecutorGroupToken(req, ctx) {
-      requireAdmin(ctx);
+      const user = requireAdmin(ctx);
       const group = await load("name", req.name);
+      // Not a change, but disclosing a secret is worth a trace of who saw it and when (the value is masked).
+      await recordAudit(app.db, user, { action: action("RevealExecutorGroupToken"), resource: req.name }, app.now());
       return { accessToken: group.accessToken };
     },
   };
@@ -177,17 +206,24 @@ function groupDraftFromRequest(req: CreateExecutorGroupRequest): Pick<ExecutorGr
   return { appName, title, addressType, manualAddresses };
 }
 
+/** Trims, checks (by the request's index, so the error names the entry the caller sent), de-duplicates and sorts. */
 function normalizeAddresses(addresses: readonly string[]): string[] {
-  return [...new Set(addresses.map((a) => a.trim().replace(/\/+$/, "")))].sort();
+  const field = "executor_group.manual_addresses";
+  if (addresses.length > MAX_MANUAL_ADDRESSES) throw new InvalidArgumentError(field, `must list at most ${MAX_MANUAL_ADDRESSES} addresses`);
+  const normalized = addresses.map((raw, i) => {
+    const address = raw.trim().replace(/\/+$/, "");
+    if (address.length > MAX_ADDRESS_LENGTH) throw new InvalidArgumentError(`${field}[${i}]`, `must be at most ${MAX_ADDRESS_LENGTH} characters`);
+    if (!isHttpUrl(address)) throw new InvalidArgumentError(`${field}[${i}]`, `"${address}" is not an http(s) URL such as "http://10.0.0.5:9999"`);
+    return address;
+  });
+  return [...new Set(normalized)].sort();
 }
 
+/** Checks the title, and that a MANUAL group has addresses (each address was checked by normalizeAddresses). */
 function validateTitleAndAddresses(title: string, addressType: string, manualAddresses: readonly string[]): void {
   if (title === "") throw new InvalidArgumentError("executor_group.display_name", "is required");
   if (title.length > 64) throw new InvalidArgumentError("executor_group.display_name", "must be at most 64 characters");
   if (addressType === "MANUAL" && manualAddresses.length === 0) {
     throw new InvalidArgumentError("executor_group.manual_addresses", "must list at least one address for a MANUAL group");
   }
-  manualAddresses.forEach((address, i) => {
-    if (!isHttpUrl(address)) throw new InvalidArgumentError(`executor_group.manual_addresses[${i}]`, `"${address}" is not an http(s) URL such as "http://10.0.0.5:9999"`);
-  });
 }
