@@ -11,11 +11,13 @@ import type { HealthService } from "../../shared/rpc/index.js";
 import { registerReflection } from "../../shared/rpc/index.js";
 import type { AdminContext } from "../context.js";
 import { createAdminService } from "./services/admin-service.js";
+import { createAuditService } from "./services/audit-service.js";
 import { createAuthService } from "./services/auth-service.js";
 import { createDashboardService } from "./services/dashboard-service.js";
 import { createExecutorGroupService } from "./services/executor-group-service.js";
 import { createJobService } from "./services/job-service.js";
 import { createRunService } from "./services/run-service.js";
+import { createUserService } from "./services/user-service.js";
 
 
 /**
@@ -30,9 +32,7 @@ export function registerAdminRoutes(router: ConnectRouter, app: AdminContext, he
   router.service(ExecutorGroupService, createExecutorGroupService(app));
   router.service(JobService, createJobService(app));
   router.service(RunService, createRunService(app));
-  // Declared in the contracts, implemented in a later step: registered so that reflection lists the whole API;
-  // every method answers UNIMPLEMENTED until then.
-  router.service(UserService, {});
+  router.service(UserService, createUserService(app));
   router.service(DashboardService, createDashboardService(app));
-  router.service(AuditService, {});
+  router.service(AuditService, createAuditService(app));
 }

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import { UserRole, UserSchema, type User as ProtoUser } from "../../../gen/jobwire/v1/user_pb.js";
-import type { User } from "../../domain/index.js";
+import { ApiKeySchema, UserRole, UserSchema, type ApiKey as ProtoApiKey, type User as ProtoUser } from "../../../gen/jobwire/v1/user_pb.js";
+import type { Credential, User } from "../../domain/index.js";
 import { Collections, formatName } from "../resource-names.js";
 import { toProtoEnum } from "./enums.js";
 import { toTimestamp } from "./time.js";
@@ -14,5 +14,22 @@ export function userToProto(user: User): ProtoUser {
     disabled: user.disabled,
     createTime: toTimestamp(user.createTime),
     updateTime: toTimestamp(user.updateTime),
+  });
+}
+
+/** `users/{user_id}/apiKeys/{key_id}`. */
+export function apiKeyName(userId: number, keyId: number): string {
+  return `${formatName(Collections.user, userId)}/apiKeys/${keyId}`;
+}
+
+/** An API key's metadata; the secret is never part of it (only its first characters, to recognise it). */
+export function apiKeyToProto(key: Credential): ProtoApiKey {
+  return create(ApiKeySchema, {
+    name: apiKeyName(key.userId, key.id),
+    displayName: key.name,
+    secretPrefix: key.tokenPrefix,
+    createTime: toTimestamp(key.createTime),
+    expireTime: toTimestamp(key.expireTime),
+    lastUseTime: toTimestamp(key.lastUsedTime),
   });
 }

@@ -1,26 +1,23 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AuthService } from "../../../gen/jobwire/v1/auth_service_pb.js";
+import { recordAudit } from "../../audit/index.js";
+import { checkPassword } from "../../auth/credential-rules.js";
 import { LoginLimiter } from "../../auth/login-limiter.js";
 import { hashPassword, verifyPassword } from "../../auth/password.js";
 import { remoteAddressKey } from "../../auth/principal.js";
 import { newSecret } from "../../auth/secrets.js";
 import type { AdminContext } from "../../context.js";
 import { InvalidArgumentError, ResourceExhaustedError, UnauthenticatedError } from "../../errors.js";
-import {
-  getUser,
-  getUserByUsername,
-  insertCredential,
-  listCredentials,
-  revokeCredential,
-  updateUser,
-} from "../../persistence/index.js";
+import { getUser, getUserByUsername, inTransaction, insertCredential, revokeCredential, revokeUserSessions, updateUser } from "../../persistence/index.js";
 import { userToProto } from "../convert/user.js";
 import { requireUser } from "../principal-guards.js";
+import { Collections, formatName } from "../resource-names.js";
 
-export const PASSWORD_RULE = { min: 8, max: 128 } as const;
-
-/** Login, logout, who-am-I and password change. */
+/**
+ * Login, logout, who-am-I and password change. Failed logins are limited per username and per client address
+ * (`limiter`, 5 failures in 5 minutes each by default), so neither one account nor one client can guess fast.
+ */
 export function createAuthService(app: AdminContext, limiter = new LoginLimiter()): ServiceImpl<typeof AuthService> {
   return {
     async login(req, ctx) {
@@ -40,6 +37,8 @@ export function createAuthService(app: AdminContext, limiter = new LoginLimiter(
         throw new UnauthenticatedError("wrong username or password");
       }
       for (const key of keys) limiter.reset(key);
+      // Checked only after the password, so that the answer reveals the state only to someone who knows it.
+      if (user.disabled) throw new UnauthenticatedError(`user "${user.username}" is disabled; ask an administrator`);
       const session = newSecret("session");
       const expireTime = now + (req.remember ? app.options.rememberedSessionTtlMs : app.options.sessionTtlMs);
       await insertCredential(app.db, { userId: user.id, kind: "SESSION", name: "", tokenHash: session.hash, tokenPrefix: session.prefix, expireTime }, now);
@@ -63,23 +62,31 @@ export function createAuthService(app: AdminContext, limiter = new LoginLimiter(
       const principal = requireUser(ctx);
       const user = await getUserByUsername(app.db, principal.username);
       if (user === undefined) throw new UnauthenticatedError("the user of this credential no longer exists");
-      if (!(await verifyPassword(req.oldPassword, user.passwordHash))) throw new InvalidArgumentError("old_password", "is wrong");
-      checkPassword(req.newPassword, "new_password");
+      if (req.oldPassword === "") throw new InvalidArgumentError("old_password", "is required");
+      checkPassword(req.newPassword, "new_password", user.username);
+      if (req.newPassword === req.oldPassword) throw new InvalidArgumentError("new_password", "must differ from the old password");
+      // The old password is checked through the same per-user limiter as logins: a stolen session must not
+      // become an unlimited password oracle.
       const now = app.now();
-      await updateUser(app.db, user.id, { passwordHash: await hashPassword(req.newPassword) }, now);
-      // Other sessions end: a changed password must lock out whoever knew the old one.
-      for (const credential of await listCredentials(app.db, { userId: user.id, kind: "SESSION" })) {
-        if (credential.id !== principal.credentialId && credential.revokeTime === 0) await revokeCredential(app.db, credential.id, now);
+      const key = `user:${user.username.toLowerCase()}`;
+      const wait = limiter.retryAfterMs(key, now);
+      if (wait > 0) throw new ResourceExhaustedError(`too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s`);
+      if (!(await verifyPassword(req.oldPassword, user.passwordHash))) {
+        limiter.recordFailure(key, now);
+        throw new InvalidArgumentError("old_password", "is wrong");
       }
+      const passwordHash = await hashPassword(req.newPassword);
+      await inTransaction(app.db, async (trx) => {
+        await updateUser(trx, user.id, { passwordHash }, now);
+        // Other sessions end (this one stays): a changed password must lock out whoever knew the old one.
+        // API keys stay valid: they are revoked one by one, deliberately, with DeleteApiKey.
+        const keep = principal.credentialKind === "SESSION" ? principal.credentialId : 0;
+        await revokeUserSessions(trx, user.id, keep, now);
+        await recordAudit(trx, principal, { action: "jobwire.v1.AuthService/ChangePassword", resource: formatName(Collections.user, user.id), after: { password: "changed" } }, now);
+      });
       return {};
     },
   };
-}
-
-export function checkPassword(password: string, field: string): void {
-  if (password.length < PASSWORD_RULE.min || password.length > PASSWORD_RULE.max) {
-    throw new InvalidArgumentError(field, `must be ${PASSWORD_RULE.min}–${PASSWORD_RULE.max} characters`);
-  }
 }
 
 /** A well-formed hash of a random password, verified against when the username is unknown. */
