@@ -92,12 +92,15 @@ export {
   FAILED_RUN_STATES,
   deleteFinishedRunsBefore,
   finishRun,
+  finishRuns,
   getRuns,
   listAlarmDueRuns,
   listBatchRuns,
   listOverdueRuns,
   listRunningRuns,
   listStalePendingRuns,
+  markRunsTriggered,
   setMissedBeats,
 } from "./repositories/run-lifecycle.repository.js";
+export { applyJobPlans, type JobPlan } from "./repositories/job-plan.repository.js";
 export type { RunFinish } from "./repositories/run-lifecycle.repository.js";

@@ -3,8 +3,9 @@ import type { Job, Run, RunState } from "../domain/index.js";
 import {
   FAILED_RUN_STATES,
   addToDailyReport,
-  finishRun,
+  finishRuns,
   getJob,
+  getJobs,
   inTransaction,
   insertPlannedFires,
   listBatchRuns,
@@ -71,31 +72,37 @@ export class RunFinisher {
     const shardedSuccesses: Run[] = [];
     let plannedFollowUps = false;
     const finished = await inTransaction(this.deps.db, async (trx) => {
-      const jobs = new Map<number, Job | undefined>();
-      const done = new Set<number>();
+      const jobs = new Map<number, Job>((await getJobs(trx, [...new Set(items.map((i) => i.run.jobId))])).map((job) => [job.id, job]));
       const fires: NewPlannedFire[] = [];
       const perDay = new Map<string, { succeeded: number; failed: number }>();
+      const willRetry = (run: Run, outcome: RunOutcome): boolean =>
+        FAILED_RUN_STATES.includes(outcome.state) && outcome.retryable && run.retriesLeft > 0 && jobs.has(run.jobId);
+      // One set-based conditional update finishes the batch; the runs it reports are the ones this call finished.
+      const done = await finishRuns(
+        trx,
+        items.map(({ run, outcome }) => ({
+          id: run.id,
+          finish: {
+            state: outcome.state,
+            handleMessage: outcome.message,
+            handleTime: now,
+            retryable: outcome.retryable,
+            alarmState: FAILED_RUN_STATES.includes(outcome.state) && !willRetry(run, outcome) ? "NONE" : "SKIPPED",
+          },
+        })),
+      );
+      const seen = new Set<number>();
       for (const { run, outcome } of items) {
-        if (!jobs.has(run.jobId)) jobs.set(run.jobId, await getJob(trx, run.jobId));
+        if (!done.has(run.id) || seen.has(run.id)) continue;
+        seen.add(run.id);
         const job = jobs.get(run.jobId);
-        const failed = FAILED_RUN_STATES.includes(outcome.state);
-        const willRetry = failed && outcome.retryable && run.retriesLeft > 0 && job !== undefined;
-        const changed = await finishRun(trx, run.id, {
-          state: outcome.state,
-          handleMessage: outcome.message,
-          handleTime: now,
-          retryable: outcome.retryable,
-          alarmState: failed && !willRetry ? "NONE" : "SKIPPED",
-        });
-        if (!changed) continue;
-        done.add(run.id);
         const day = reportDay(run.triggerTime, this.deps.reportTimeZone);
         const counts = perDay.get(day) ?? { succeeded: 0, failed: 0 };
         if (outcome.state === "SUCCEEDED") counts.succeeded++;
         else counts.failed++;
         perDay.set(day, counts);
         if (job === undefined) continue;
-        if (willRetry) {
+        if (willRetry(run, outcome)) {
           fires.push({ jobId: job.id, scheduledTime: now + retryDelayMs(job.retry, run.attempt, this.random), triggerType: "RETRY", originRunId: run.id });
           continue;
         }

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { ExecutorGroup, PlannedFire } from "../domain/index.js";
 import {
-  applyJobPlan,
+  applyJobPlans,
   claimDueJobs,
   claimPlannedFires,
   getGroup,
@@ -15,6 +15,7 @@ import {
   markFiresDispatched,
   releaseFires,
   type Database,
+  type JobPlan,
   type NewPlannedFire,
 } from "../persistence/index.js";
 import { planFires, type FirePlan } from "../schedule/fire-planner.js";
@@ -184,18 +185,14 @@ export class Scheduler {
       const result = await inTransaction(db, async (trx) => {
         const jobs = await claimDueJobs(trx, now + options.preReadMs, options.batchSize);
         const fires: NewPlannedFire[] = [];
-        let advanced = 0;
+        const plans: JobPlan[] = [];
         for (const job of jobs) {
           const plan = this.planJob(job, now);
-          const applied = await applyJobPlan(
-            trx,
-            job.id,
-            job.nextFireTime,
-            { state: plan.keepRunning ? "RUNNING" : "STOPPED", nextFireTime: plan.nextFireTime, lastFireTime: plan.lastFireTime },
-            now,
-          );
-          if (!applied) continue;
-          advanced++;
+          plans.push({
+            id: job.id,
+            expectedNextFireTime: job.nextFireTime,
+            schedule: { state: plan.keepRunning ? "RUNNING" : "STOPPED", nextFireTime: plan.nextFireTime, lastFireTime: plan.lastFireTime },
+          });
           if (!plan.keepRunning) this.deps.logger.info("job stopped: its schedule has no future fire time", { job: job.id });
           for (const fire of plan.fires) {
             fires.push({
@@ -207,6 +204,10 @@ export class Scheduler {
             });
           }
         }
+        // One statement per chunk advances every claimed job; it fails the transaction rather than plan a fire
+        // whose job was not advanced with it.
+        await applyJobPlans(trx, plans, now);
+        const advanced = plans.length;
         const inserted = await insertPlannedFires(trx, fires, now);
         return { claimed: jobs.length, advanced, inserted };
       });

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { inTransaction, markRunTriggered, type Database, type TriggerOutcome } from "../persistence/index.js";
+import { markRunsTriggered, type Database, type TriggerOutcome } from "../persistence/index.js";
 
 interface Pending {
   readonly runId: number;
@@ -13,11 +13,11 @@ interface Pending {
 const MAX_BATCH = 500;
 
 /**
- * Writes accepted trigger results in small batches, one transaction each. Executors answer `Run` calls one by
- * one, and one autocommitted UPDATE per answer costs a durable commit (a log flush) each — the most expensive
- * thing the trigger path does under a burst. Gathering the answers that arrive within the same turn of the
- * event loop into one transaction turns hundreds of commits into a few, without delaying any write by more than
- * that turn. Each caller's promise settles when its own write has committed.
+ * Writes accepted trigger results in batches, one set-based UPDATE each. Executors answer `Run` calls one by one,
+ * and one autocommitted UPDATE per answer costs a statement and a durable commit (a log flush) each — the most
+ * expensive thing the trigger path does under a burst. Gathering the answers that arrive within the same turn of
+ * the event loop into one statement turns hundreds of round trips and commits into a few, without delaying any
+ * write by more than that turn. Each caller's promise settles when its own write has committed.
  */
 export class AcceptedWriter {
   private pending: Pending[] = [];
@@ -40,9 +40,9 @@ export class AcceptedWriter {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, MAX_BATCH);
       try {
-        await inTransaction(this.db, async (trx) => {
-          for (const item of batch) await markRunTriggered(trx, item.runId, item.outcome, item.now);
-        });
+        // One set-based UPDATE for the batch; every row gets the batch's latest time as its update time.
+        const now = Math.max(...batch.map((item) => item.now));
+        await markRunsTriggered(this.db, batch.map((item) => ({ id: item.runId, outcome: item.outcome })), now);
         for (const item of batch) item.resolve();
       } catch (error) {
         for (const item of batch) item.reject(error);

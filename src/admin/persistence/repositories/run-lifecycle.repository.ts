@@ -1,8 +1,9 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { AlarmState, Run, RunState } from "../../domain/index.js";
-import { toFlag, toNumber } from "../dialect.js";
+import { caseById, chunks } from "../bulk-case.js";
+import { dialectOf, toFlag, toNumber } from "../dialect.js";
 import type { Database } from "../tables/index.js";
-import { rowToRun } from "./run.repository.js";
+import { rowToRun, type TriggerOutcome } from "./run.repository.js";
 
 /**
  * The scheduler's queries on runs: finishing them once, and the sweeps that find runs needing the admin's
@@ -42,6 +43,68 @@ export async function finishRun(db: Kysely<Database>, id: number, finish: RunFin
     .where("state", "in", ["PENDING", "RUNNING"])
     .executeTakeFirst();
   return toNumber(result.numUpdatedRows) > 0;
+}
+
+/**
+ * `finishRun` for many runs in one transaction (the caller's): returns the ids this call finished. Two statements
+ * per chunk whatever its size: the runs still PENDING or RUNNING are locked and read (MySQL/PostgreSQL
+ * `FOR UPDATE`, so a concurrent finisher waits and then sees them final; SQLite has a single writer), then
+ * updated together with one value per row. A run listed twice is finished by its first entry.
+ */
+export async function finishRuns(trx: Kysely<Database>, items: readonly { readonly id: number; readonly finish: RunFinish }[]): Promise<Set<number>> {
+  const dialect = dialectOf(trx);
+  const done = new Set<number>();
+  const byId = new Map<number, RunFinish>();
+  for (const item of items) if (!byId.has(item.id)) byId.set(item.id, item.finish);
+  // Ascending ids: concurrent finishers lock rows in the same order and cannot deadlock each other.
+  for (const ids of chunks([...byId.keys()].sort((a, b) => a - b))) {
+    let select = trx.selectFrom("jw_run").select("id").where("id", "in", ids).where("state", "in", ["PENDING", "RUNNING"]).orderBy("id");
+    if (dialect !== "sqlite") select = select.forUpdate();
+    const open = (await select.execute()).map((r) => toNumber(r.id));
+    if (open.length === 0) continue;
+    const column = <V extends string | number>(pick: (finish: RunFinish) => V): Map<number, V> =>
+      new Map(open.map((id) => [id, pick(byId.get(id) as RunFinish)]));
+    await trx
+      .updateTable("jw_run")
+      .set({
+        state: caseById(dialect, column((f) => f.state), "text"),
+        handle_message: caseById(dialect, column((f) => f.handleMessage), "text"),
+        handle_time: caseById(dialect, column((f) => f.handleTime), "bigint"),
+        retryable: caseById(dialect, column((f) => toFlag(f.retryable)), "integer"),
+        alarm_state: caseById(dialect, column((f) => f.alarmState), "text"),
+        update_time: caseById(dialect, column((f) => f.handleTime), "bigint"),
+      })
+      .where("id", "in", open)
+      .execute();
+    for (const id of open) done.add(id);
+  }
+  return done;
+}
+
+/**
+ * Records accepted (or failed) trigger results of many runs with one UPDATE per chunk; the set-based form of
+ * `markRunTriggered` with the same conditions: only runs whose trigger is still PENDING change, and the run state
+ * moves only from PENDING, because a fast handler's result may have finished the run before the executor's answer
+ * to `Run` arrived.
+ */
+export async function markRunsTriggered(trx: Kysely<Database>, items: readonly { readonly id: number; readonly outcome: TriggerOutcome }[], now: number): Promise<void> {
+  const dialect = dialectOf(trx);
+  for (const chunk of chunks(items)) {
+    const column = <V extends string | number>(pick: (outcome: TriggerOutcome) => V): Map<number, V> => new Map(chunk.map((item) => [item.id, pick(item.outcome)]));
+    await trx
+      .updateTable("jw_run")
+      .set({
+        trigger_state: caseById(dialect, column((o) => o.triggerState), "text"),
+        executor_address: caseById(dialect, column((o) => o.executorAddress), "text"),
+        trigger_report: caseById(dialect, column((o) => JSON.stringify(o.triggerReport)), "text"),
+        state: sql<string>`case when ${sql.ref("state")} = ${"PENDING"} then ${caseById(dialect, column((o) => o.state), "text")} else ${sql.ref("state")} end`,
+        deadline_time: caseById(dialect, column((o) => o.deadlineTime), "bigint"),
+        update_time: now,
+      })
+      .where("id", "in", chunk.map((item) => item.id))
+      .where("trigger_state", "=", "PENDING")
+      .execute();
+  }
 }
 
 /** Reads runs by id (unknown ids are absent from the result). */
