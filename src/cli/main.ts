@@ -11,6 +11,13 @@ Commands:
   start      run an admin and the demo executor together (what npm start does)
   version    print the version
 
+API commands (against a running admin; credentials from JOBWIRE_API_KEY, JOBWIRE_SESSION or --api-key):
+  login      log in; print the session token or store it (--save)
+  jobs       list|get|create|update|start|stop|trigger|delete|export|import
+  runs       list|get|kill|logs [--follow]
+  groups     list|get|create|update|delete|executors|rotate-token
+  users      list|get|create|update|delete|api-keys
+
 Run "jobwire <command> --help" for a command's options.
 `;
 
@@ -23,6 +30,20 @@ const HELPS: Record<string, () => Promise<string>> = {
   cron: async () => (await import("./commands/cron.js")).CRON_HELP,
   executor: async () => (await import("./commands/executor.js")).EXECUTOR_HELP,
   start: async () => (await import("./commands/start.js")).START_HELP,
+  login: async () => (await import("./commands/login.js")).LOGIN_HELP,
+  jobs: async () => (await import("./commands/jobs.js")).JOBS_HELP,
+  runs: async () => (await import("./commands/runs.js")).RUNS_HELP,
+  groups: async () => (await import("./commands/groups.js")).GROUPS_HELP,
+  users: async () => (await import("./commands/users.js")).USERS_HELP,
+};
+
+/** The API commands: each runs to completion and returns its exit code. */
+const API_COMMANDS: Record<string, () => Promise<(argv: readonly string[]) => Promise<number>>> = {
+  login: async () => (await import("./commands/login.js")).runLoginCommand,
+  jobs: async () => (await import("./commands/jobs.js")).runJobsCommand,
+  runs: async () => (await import("./commands/runs.js")).runRunsCommand,
+  groups: async () => (await import("./commands/groups.js")).runGroupsCommand,
+  users: async () => (await import("./commands/users.js")).runUsersCommand,
 };
 
 /** Runs until SIGINT/SIGTERM for the long-running commands, then stops gracefully. */
@@ -36,6 +57,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write((await HELPS[command]?.()) ?? HELP);
     return 0;
   }
+  const api = API_COMMANDS[command];
+  if (api !== undefined) return (await api())(rest);
   let stop: () => Promise<void>;
   switch (command) {
     case "version":
@@ -79,7 +102,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof UsageError) {
-      process.stderr.write(`jobwire: ${error.message}\n\n${HELP}`);
+      process.stderr.write(`jobwire: ${error.message}\n\n${error.help ?? HELP}`);
       process.exit(2);
     }
     process.stderr.write(`jobwire: ${error instanceof Error ? error.message : String(error)}\n`);
