@@ -63,6 +63,8 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
     const clock = options.clock;
     const now = (): number => clock.now();
     await ensureInitialAdmin(database.db, options.initialAdminPassword, options.onInitialAdminPassword, now());
+    // Created before the scheduler parts so that each can be handed the metrics it reports to.
+    const metrics = options.metrics.enabled ? createAdminMetrics(() => countExecutors(database.db, now(), options.deadTimeoutMs)) : undefined;
     const finisher = new RunFinisher({
       db: database.db,
       now,
@@ -97,7 +99,6 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
       logger: options.logger,
       options: { beatIntervalMs: options.beatIntervalMs, deadTimeoutMs: options.deadTimeoutMs, triggerTimeoutMs: options.triggerTimeoutMs },
     });
-    const metrics = options.metrics.enabled ? createAdminMetrics(() => countExecutors(database.db, now(), options.deadTimeoutMs)) : undefined;
     const context: AdminContext = { db: database.db, options, now, executors, trigger, finisher, monitor, metrics: metrics ?? NO_ADMIN_METRICS };
     const shutdown = new AbortController();
     const health = createHealthService();
