@@ -1,6 +1,6 @@
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { startRpcServer, type RpcServer } from "../shared/net/index.js";
+import { metricsRoute, startRpcServer, type RpcServer } from "../shared/net/index.js";
 import { createHealthService } from "../shared/rpc/index.js";
 import { createAuthInterceptor, errorInterceptor } from "./auth/auth-interceptor.js";
 import { ensureInitialAdmin } from "./auth/bootstrap-admin.js";
@@ -22,7 +22,7 @@ import { sweepAlarms } from "./scheduler/alarm-sweeper.js";
 import { createConfiguredAlarmDispatcher } from "./alarm/index.js";
 import { serveConsolePage } from "./console/console-page.js";
 import { createDemoJob, ensureExecutorGroup } from "./provisioning/demo-setup.js";
-import { countExecutors, createAdminMetrics, metricsRoute, NO_ADMIN_METRICS } from "./metrics/index.js";
+import { countExecutors, createAdminMetrics, NO_ADMIN_METRICS } from "./metrics/index.js";
 
 /** A running admin. */
 export interface Admin {

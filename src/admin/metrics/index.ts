@@ -1,5 +1,3 @@
 export { createAdminMetrics, NO_ADMIN_METRICS } from "./admin-metrics.js";
 export type { AdminMetrics, AdminMetricsRegistry, ExecutorCounts } from "./admin-metrics.js";
 export { countExecutors } from "./executor-counts.js";
-export { metricsRoute } from "./metrics-route.js";
-export type { MetricsSource } from "./metrics-route.js";

@@ -1,2 +1,4 @@
 export { startRpcServer } from "./rpc-server.js";
 export type { HttpGetRoute, HttpRouteReply, RpcServer, RpcServerOptions, RpcServerTls } from "./rpc-server.js";
+export { metricsRoute } from "./metrics-route.js";
+export type { MetricsSource } from "./metrics-route.js";

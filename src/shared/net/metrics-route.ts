@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import type { HttpGetRoute } from "../../shared/net/index.js";
+import type { HttpGetRoute } from "./rpc-server.js";
 
 /** Something that renders Prometheus exposition text. */
 export interface MetricsSource {
