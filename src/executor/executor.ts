@@ -1,12 +1,13 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { mkdir } from "node:fs/promises";
 import { ExecutorService } from "../gen/jobwire/v1/executor_service_pb.js";
-import { startRpcServer, type RpcServer } from "../shared/net/index.js";
+import { metricsRoute, startRpcServer, type RpcServer } from "../shared/net/index.js";
 import { AdminConnections, DEFAULT_ADMIN_KEEPALIVE, type AdminKeepalive } from "./admin-clients.js";
 import { createServerAuthInterceptor } from "./auth.js";
 import { createExecutorService } from "./executor-service.js";
 import { HandlerRegistry } from "./handler-registry.js";
 import { JobQueues } from "./job-queues.js";
+import { createExecutorMetrics, type ExecutorMetrics } from "./metrics/index.js";
 import { startLogRetention } from "./log-retention.js";
 import { advertisedAddress, resolveExecutorOptions, type ExecutorOptions, type ResolvedExecutorOptions } from "./options.js";
 import { Registrar } from "./registration.js";
@@ -128,6 +129,7 @@ class EmbeddedExecutor implements Executor {
   private readonly glue: GlueHandlers;
   private readonly queues: JobQueues;
   private readonly registrar: Registrar;
+  private readonly metrics: ExecutorMetrics | undefined;
   private server: RpcServer | undefined;
   private publicAddress: string | undefined;
   private stopRetention: () => void = () => {};
@@ -149,11 +151,17 @@ class EmbeddedExecutor implements Executor {
     this.queues = new JobQueues({
       logDir: options.logDir,
       logger,
-      report: (result) => this.reporter.report(result),
+      report: (result) => {
+        this.metrics?.runEnded(result.state);
+        return this.reporter.report(result);
+      },
       isUnacked: (runId) => this.reporter.isUnacked(runId),
       ...(internals.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: internals.idleTimeoutMs }),
       ...(internals.abortGraceMs === undefined ? {} : { abortGraceMs: internals.abortGraceMs }),
     });
+    this.metrics = options.metrics.enabled
+      ? createExecutorMetrics(options.appName, () => ({ running: this.queues.activeRunIds().length, queues: this.queues.depths() }))
+      : undefined;
     this.registrar = new Registrar(this.connections.endpoints, {
       appName: options.appName,
       address: () => this.address,
@@ -213,6 +221,7 @@ class EmbeddedExecutor implements Executor {
         port: options.port,
         pingIntervalMs: SERVER_PING_INTERVAL_MS,
         pingTimeoutMs: SERVER_PING_TIMEOUT_MS,
+        httpRoutes: this.metrics === undefined ? undefined : new Map([["/metrics", metricsRoute(this.metrics, options.metrics.token)]]),
       };
       this.server = await startRpcServer({ ...serverOptions, tls: options.tls });
     } catch (error) {

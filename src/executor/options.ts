@@ -86,6 +86,13 @@ export interface ExecutorOptions {
    */
   tls?: ExecutorTlsOptions;
   /**
+   * Prometheus metrics on `GET /metrics` of the executor's port (runs by outcome, running runs, queue depths).
+   * Off by default; with `token`, scrapes must send `authorization: Bearer <token>`.
+   * @default { enabled: false }
+   * @example `metrics: { enabled: true, token: process.env.METRICS_TOKEN }`
+   */
+  metrics?: { enabled?: boolean; token?: string };
+  /**
    * Interval of the registration heartbeat. The admin considers an executor dead after three missed beats.
    * @default 30000
    * @example `registryIntervalMs: 10_000`
@@ -130,6 +137,7 @@ export interface ResolvedExecutorOptions {
   readonly registryIntervalMs: number;
   readonly shutdownGraceMs: number;
   readonly logger: Logger;
+  readonly metrics: { readonly enabled: boolean; readonly token: string | undefined };
 }
 
 const APP_NAME = /^[a-z][a-z0-9-]{3,63}$/;
@@ -148,6 +156,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof ExecutorOptions>([
   "registryIntervalMs",
   "shutdownGraceMs",
   "logger",
+  "metrics",
 ]);
 
 /**
@@ -233,6 +242,7 @@ export function resolveExecutorOptions(options: ExecutorOptions): ResolvedExecut
     registryIntervalMs,
     shutdownGraceMs,
     logger,
+    metrics: { enabled: options.metrics?.enabled ?? false, token: options.metrics?.token === "" ? undefined : options.metrics?.token },
   };
 }
 

@@ -13,6 +13,8 @@ Options (environment variable in brackets):
   --time-zone ZONE     zone of jobs without one and of report days (default TZ) [JOBWIRE_TIME_ZONE]
   --no-scheduler       serve the API only; plan and dispatch no fires          [JOBWIRE_SCHEDULER=off]
   --retention-days N   delete finished runs older than N days (default 30, 0 keeps) [JOBWIRE_RETENTION_DAYS]
+  --no-metrics         do not serve Prometheus metrics on GET /metrics             [JOBWIRE_METRICS=off]
+  --metrics-token T    require "authorization: Bearer T" on /metrics (default public) [JOBWIRE_METRICS_TOKEN]
   Alarms: JOBWIRE_SMTP_HOST, JOBWIRE_SMTP_PORT, JOBWIRE_SMTP_SECURE, JOBWIRE_SMTP_USER, JOBWIRE_SMTP_PASSWORD,
   JOBWIRE_ALARM_EMAIL_FROM, JOBWIRE_WEBHOOK_SECRET (HMAC of webhook alarms), JOBWIRE_PUBLIC_URL (console link).
   The first start creates the user "admin"; its password is JOBWIRE_ADMIN_PASSWORD or a random one printed once.
@@ -28,6 +30,8 @@ export function adminOptionsFromArgs(argv: readonly string[]): AdminOptions {
     "time-zone": { type: "string" },
     "no-scheduler": { type: "boolean" },
     "retention-days": { type: "string" },
+    "no-metrics": { type: "boolean" },
+    "metrics-token": { type: "string" },
   });
   const options: AdminOptions = {};
   const databaseUrl = setting(flags, "database-url", "JOBWIRE_DATABASE_URL");
@@ -43,6 +47,9 @@ export function adminOptionsFromArgs(argv: readonly string[]): AdminOptions {
   if (flags["no-scheduler"] === true || process.env["JOBWIRE_SCHEDULER"] === "off") options.schedulerEnabled = false;
   const retentionDays = intSetting("--retention-days", setting(flags, "retention-days", "JOBWIRE_RETENTION_DAYS"));
   if (retentionDays !== undefined) options.runRetentionDays = retentionDays;
+  const metricsEnabled = !(flags["no-metrics"] === true || process.env["JOBWIRE_METRICS"] === "off");
+  const metricsToken = setting(flags, "metrics-token", "JOBWIRE_METRICS_TOKEN");
+  options.metrics = { enabled: metricsEnabled, ...(metricsToken === undefined ? {} : { token: metricsToken }) };
   options.alarms = alarmOptionsFromEnv(process.env);
   const password = process.env["JOBWIRE_ADMIN_PASSWORD"];
   if (password !== undefined && password !== "") options.initialAdminPassword = password;

@@ -20,6 +20,8 @@ Options (environment variable in brackets):
                        host:port or *.domain (default none: every host refused)
   --enable-command-handler
                        let commandJobHandler run command lines (default off)      [JOBWIRE_ENABLE_COMMAND_HANDLER]
+  --metrics            serve Prometheus metrics on GET /metrics (default off)     [JOBWIRE_METRICS=on]
+  --metrics-token T    require "authorization: Bearer T" on /metrics              [JOBWIRE_METRICS_TOKEN]
 `;
 
 const EXECUTOR_FLAGS = {
@@ -32,6 +34,8 @@ const EXECUTOR_FLAGS = {
   "log-dir": { type: "string" },
   "http-allow-hosts": { type: "string" },
   "enable-command-handler": { type: "boolean" },
+  metrics: { type: "boolean" },
+  "metrics-token": { type: "string" },
 } as const;
 
 /** Resolves the demo executor's options from flags and environment variables. */
@@ -52,6 +56,10 @@ export function executorOptionsFromArgs(argv: readonly string[]): ExecutorOption
   if (address !== undefined) options.address = address;
   const logDir = setting(flags, "log-dir", "JOBWIRE_LOG_DIR");
   if (logDir !== undefined) options.logDir = logDir;
+  const metricsToken = setting(flags, "metrics-token", "JOBWIRE_METRICS_TOKEN");
+  if (flags["metrics"] === true || process.env["JOBWIRE_METRICS"] === "on") {
+    options.metrics = { enabled: true, ...(metricsToken === undefined ? {} : { token: metricsToken }) };
+  }
   return options;
 }
 
