@@ -49,22 +49,14 @@ export function createConsoleHandler(consoleDir?: string): (req: Request, res: R
       return;
     }
     if (root === undefined || index === undefined) {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
-      res.end(req.method === "HEAD" ? undefined : NOT_BUILT_PAGE);
+      send(req, res, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }, Buffer.from(NOT_BUILT_PAGE));
       return;
     }
     const file = resolveFile(root, req.url ?? "/");
     if (file !== undefined) {
       const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream";
       const immutable = file.startsWith(path.join(root, "assets") + path.sep);
-      const body = readFileSync(file);
-      res.writeHead(200, {
-        "content-type": type,
-        "content-length": body.length,
-        "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
-        "x-content-type-options": "nosniff",
-      });
-      res.end(req.method === "HEAD" ? undefined : body);
+      send(req, res, { "content-type": type, "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache" }, readFileSync(file));
       return;
     }
     const pathname = pathnameOf(req.url ?? "/");
@@ -74,9 +66,15 @@ export function createConsoleHandler(consoleDir?: string): (req: Request, res: R
       res.end("not found\n");
       return;
     }
-    res.writeHead(200, { "content-type": CONTENT_TYPES[".html"], "content-length": index.length, "cache-control": "no-cache", "x-content-type-options": "nosniff", "x-frame-options": "DENY" });
-    res.end(req.method === "HEAD" ? undefined : index);
+    send(req, res, { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache", "x-frame-options": "DENY" }, index);
   };
+}
+
+/** Answers 200 with `body` (headers only for HEAD). */
+function send(req: Request, res: Response, headers: Record<string, string>, body: Buffer): void {
+  res.writeHead(200, { ...headers, "content-length": String(body.length), "x-content-type-options": "nosniff" });
+  if (req.method === "HEAD") res.end();
+  else res.end(body);
 }
 
 /** The admin's non-RPC request handler: the console from the package's `dist/console`. */
