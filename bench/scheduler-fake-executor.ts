@@ -14,7 +14,16 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { AdminService, CallbackRequestSchema, RunResultSchema, type CallbackRequest, type RunResult } from "../src/gen/jobwire/v1/admin_service_pb.js";
-import { BeatResponseSchema, ExecutorService, IdleBeatResponseSchema, KillResponseSchema, RunResponseSchema } from "../src/gen/jobwire/v1/executor_service_pb.js";
+import {
+  BeatResponseSchema,
+  ExecutorService,
+  IdleBeatResponseSchema,
+  KillResponseSchema,
+  RunBatchResponseSchema,
+  RunBatchResultSchema,
+  RunResponseSchema,
+  type RunRequest,
+} from "../src/gen/jobwire/v1/executor_service_pb.js";
 import { RunState } from "../src/gen/jobwire/v1/run_pb.js";
 import { APP_NAME_HEADER, AUTHORIZATION_HEADER, bearer } from "../src/shared/metadata.js";
 import { startRpcServer } from "../src/shared/net/index.js";
@@ -121,26 +130,33 @@ export async function startFakeExecutor(): Promise<FakeExecutor> {
     setImmediate(sendUnsent);
   };
 
+  /** Takes one run: the no-op handler starts and finishes at once, and its result joins this turn's batch. */
+  const accept = (request: RunRequest): void => {
+    const startedAt = Date.now();
+    const runId = Number(request.runId);
+    starts.push({
+      jobId: Number(request.jobId),
+      runId,
+      scheduledTime: request.scheduledTime === undefined ? 0 : Number(request.scheduledTime.seconds) * 1000 + Math.floor(request.scheduledTime.nanos / 1e6),
+      startedAt,
+    });
+    pending.set(
+      runId,
+      create(RunResultSchema, { runId: request.runId, state: RunState.SUCCEEDED, message: "", startTime: timestampFromMs(startedAt), endTime: timestampFromMs(startedAt) }),
+    );
+    unsent.push(runId);
+    scheduleSend();
+  };
+
   const handler = connectNodeAdapter({
     routes: (router) =>
       router.service(ExecutorService, {
         run(request) {
-          const startedAt = Date.now();
-          const runId = Number(request.runId);
-          starts.push({
-            jobId: Number(request.jobId),
-            runId,
-            scheduledTime: request.scheduledTime === undefined ? 0 : Number(request.scheduledTime.seconds) * 1000 + Math.floor(request.scheduledTime.nanos / 1e6),
-            startedAt,
-          });
-          // The no-op handler has finished: report its result (sent with the others of this event-loop turn).
-          pending.set(
-            runId,
-            create(RunResultSchema, { runId: request.runId, state: RunState.SUCCEEDED, message: "", startTime: timestampFromMs(startedAt), endTime: timestampFromMs(startedAt) }),
-          );
-          unsent.push(runId);
-          scheduleSend();
+          accept(request);
           return create(RunResponseSchema, {});
+        },
+        runBatch(request) {
+          return create(RunBatchResponseSchema, { results: request.runs.map((run) => (accept(run), create(RunBatchResultSchema, { runId: run.runId }))) });
         },
         kill() {
           return create(KillResponseSchema, {});

@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely } from "kysely";
 import type { ExecutorGroup } from "../src/admin/domain/index.js";
-import { insertGroup, insertJob, type Database, type NewJob } from "../src/admin/persistence/index.js";
+import { dialectOf, insertGroup, insertJob, type Database, type NewJob } from "../src/admin/persistence/index.js";
 
 export const BENCH_APP = "bench-executor";
 export const BENCH_TOKEN = "bench-token-0123456789abcdef";
@@ -52,10 +52,15 @@ export async function seedJobs(db: Kysely<Database>, templates: readonly NewJob[
   const sample = await db.selectFrom("jw_job").selectAll().limit(1).executeTakeFirstOrThrow();
   const columns = Object.keys(sample).filter((column) => column !== "id");
   const list = sql.join(columns.map((column) => sql.ref(column)));
+  // Each copy gets a new uid (unique per job): the same random SQL the uid migration fills existing rows with.
+  const dialect = dialectOf(db);
+  const randomUid =
+    dialect === "mysql" ? sql`uuid()` : dialect === "postgres" ? sql`md5(random()::text || clock_timestamp()::text || id::text)` : sql`lower(hex(randomblob(16)))`;
+  const values = sql.join(columns.map((column) => (column === "uid" ? randomUid : sql.ref(column))));
   let count = templates.length;
   while (count < total) {
     const copy = Math.min(count, total - count);
-    await sql`insert into ${sql.table("jw_job")} (${list}) select ${list} from ${sql.table("jw_job")} order by ${sql.ref("id")} limit ${sql.lit(copy)}`.execute(db);
+    await sql`insert into ${sql.table("jw_job")} (${list}) select ${values} from ${sql.table("jw_job")} order by ${sql.ref("id")} limit ${sql.lit(copy)}`.execute(db);
     count += copy;
   }
   return count;

@@ -113,8 +113,10 @@ export interface AdminOptions {
    */
   runRetentionDays?: number;
   /**
-   * Concurrent trigger calls to executors in the fast lane, and in the lane for jobs whose triggers were slow.
-   * @default 200 and 100
+   * Runs being dispatched at once (routed, sent, their answer stored) in the fast lane, and in the lane for jobs
+   * whose triggers were slow. Runs sent to one executor in the same event-loop turn travel as one `RunBatch`
+   * call, so a slot costs little; the bound keeps a burst's memory and the executors' intake in check.
+   * @default 2000 and 200
    */
   fastTriggerConcurrency?: number;
   slowTriggerConcurrency?: number;
@@ -226,8 +228,8 @@ export function resolveAdminOptions(options: AdminOptions = {}): ResolvedAdminOp
     takeoverAfterMs: positive("takeoverAfterMs", options.takeoverAfterMs, 2_000),
     monitorIntervalMs: positive("monitorIntervalMs", options.monitorIntervalMs, 1_000),
     runRetentionDays: count("runRetentionDays", options.runRetentionDays, 30, 0),
-    fastTriggerConcurrency: count("fastTriggerConcurrency", options.fastTriggerConcurrency, 200, 1),
-    slowTriggerConcurrency: count("slowTriggerConcurrency", options.slowTriggerConcurrency, 100, 1),
+    fastTriggerConcurrency: count("fastTriggerConcurrency", options.fastTriggerConcurrency, 2_000, 1),
+    slowTriggerConcurrency: count("slowTriggerConcurrency", options.slowTriggerConcurrency, 200, 1),
     clock: options.clock ?? systemClock,
     alarms: resolveAlarmOptions(options.alarms ?? {}),
     metrics: { enabled: options.metrics?.enabled ?? true, token: options.metrics?.token === "" ? undefined : options.metrics?.token },

@@ -1,6 +1,16 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { BeatResponseSchema, IdleBeatResponseSchema, KillResponseSchema, RunResponseSchema, type ExecutorService } from "../gen/jobwire/v1/executor_service_pb.js";
+import {
+  BeatResponseSchema,
+  IdleBeatResponseSchema,
+  KillResponseSchema,
+  RunBatchResponseSchema,
+  RunBatchResultSchema,
+  RunResponseSchema,
+  type ExecutorService,
+  type RunRequest,
+  type RunResponse,
+} from "../gen/jobwire/v1/executor_service_pb.js";
 import { SDK_VERSION } from "../shared/version.js";
 import type { GlueHandlers } from "./glue-handlers.js";
 import type { HandlerRegistry } from "./handler-registry.js";
@@ -25,18 +35,38 @@ const REFUSAL_CODES: Readonly<Record<RunRefusalKind, Code>> = {
   stopping: Code.Unavailable,
 };
 
+/** Runs per `RunBatch` call at most, as the contract states. */
+const MAX_RUN_BATCH = 1_000;
+
 /** The executor's `ExecutorService`: what the admin calls to trigger, kill, probe and tail runs. */
 export function createExecutorService(deps: ExecutorServiceDeps): ServiceImpl<typeof ExecutorService> {
+  const accept = (req: RunRequest): RunResponse => {
+    const spec = toRunSpec(req, Date.now());
+    const handler = resolveHandler(spec, deps);
+    try {
+      return create(RunResponseSchema, { queuedAhead: deps.queues.submit(spec, handler) });
+    } catch (error) {
+      if (error instanceof RunRefusal) throw new ConnectError(error.message, REFUSAL_CODES[error.kind]);
+      throw error;
+    }
+  };
   return {
     run(req) {
-      const spec = toRunSpec(req, Date.now());
-      const handler = resolveHandler(spec, deps);
-      try {
-        return create(RunResponseSchema, { queuedAhead: deps.queues.submit(spec, handler) });
-      } catch (error) {
-        if (error instanceof RunRefusal) throw new ConnectError(error.message, REFUSAL_CODES[error.kind]);
-        throw error;
-      }
+      return accept(req);
+    },
+
+    runBatch(req) {
+      if (req.runs.length > MAX_RUN_BATCH) throw new ConnectError(`runs: at most ${MAX_RUN_BATCH} runs per call, got ${req.runs.length}`, Code.InvalidArgument);
+      // Each run is accepted or refused on its own, in request order (the order `Run` calls would have had).
+      const results = req.runs.map((run) => {
+        try {
+          return create(RunBatchResultSchema, { runId: run.runId, queuedAhead: accept(run).queuedAhead });
+        } catch (error) {
+          const refusal = ConnectError.from(error);
+          return create(RunBatchResultSchema, { runId: run.runId, code: refusal.code, message: refusal.rawMessage });
+        }
+      });
+      return create(RunBatchResponseSchema, { results });
     },
 
     kill(req) {

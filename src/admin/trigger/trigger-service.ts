@@ -6,13 +6,14 @@ import { RunRequestSchema } from "../../gen/jobwire/v1/executor_service_pb.js";
 import type { ExecutorGroup, Job, RouteStrategy, Run, TriggerReport, TriggerType } from "../domain/index.js";
 import { getRun, insertRun, insertRuns, recordTriggerResult, type Database, type NewRun } from "../persistence/index.js";
 import { AcceptedWriter } from "./accepted-writer.js";
+import { RunBatcher } from "./run-batcher.js";
 import { groupAddresses } from "../registry/live-addresses.js";
 import type { RouteProbe, RouteStrategyImpl } from "../routing/index.js";
 import { toProtoEnum } from "../rpc/convert/enums.js";
 import { toDuration, toTimestamp } from "../rpc/convert/time.js";
 import type { Logger } from "../../shared/logger.js";
 import type { RunFinisher } from "../scheduler/run-finisher.js";
-import { ExecutorClients } from "./executor-clients.js";
+import type { ExecutorClients } from "./executor-clients.js";
 import type { TriggerPools } from "./trigger-pools.js";
 import { createExecutorProber } from "./executor-prober.js";
 
@@ -65,9 +66,11 @@ export interface TriggerServiceDeps {
  */
 export class TriggerService {
   private readonly accepted: AcceptedWriter;
+  private readonly runs: RunBatcher;
 
   constructor(private readonly deps: TriggerServiceDeps) {
     this.accepted = new AcceptedWriter(deps.db);
+    this.runs = new RunBatcher(deps.executors, deps.triggerTimeoutMs);
   }
 
   /** Creates the run(s) of one fire and dispatches them; resolves once every trigger result is stored. */
@@ -226,7 +229,7 @@ export class TriggerService {
       attempt: run.attempt,
     });
     try {
-      await this.deps.executors.get(address).run(runRequest, ExecutorClients.callOptions(credentials, this.deps.triggerTimeoutMs));
+      await this.runs.run(address, credentials, runRequest);
     } catch (error) {
       const connectError = ConnectError.from(error);
       return fail(address, codeName(connectError.code), connectError.rawMessage);

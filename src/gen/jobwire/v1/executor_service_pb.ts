@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file jobwire/v1/executor_service.proto.
  */
 export const file_jobwire_v1_executor_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFqb2J3aXJlL3YxL2V4ZWN1dG9yX3NlcnZpY2UucHJvdG8SCmpvYndpcmUudjEi1QMKClJ1blJlcXVlc3QSDgoGam9iX2lkGAEgASgDEg4KBnJ1bl9pZBgCIAEoAxIPCgdoYW5kbGVyGAMgASgJEg0KBXBhcmFtGAQgASgJEjEKDmJsb2NrX3N0cmF0ZWd5GAUgASgOMhkuam9id2lyZS52MS5CbG9ja1N0cmF0ZWd5EhMKC2NvbmN1cnJlbmN5GAYgASgFEioKB3RpbWVvdXQYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SJwoJZ2x1ZV90eXBlGAggASgOMhQuam9id2lyZS52MS5HbHVlVHlwZRI0ChBnbHVlX3VwZGF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtnbHVlX3NvdXJjZRgKIAEoCRITCgtzaGFyZF9pbmRleBgLIAEoBRITCgtzaGFyZF90b3RhbBgMIAEoBRIyCg5zY2hlZHVsZWRfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMdHJpZ2dlcl90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhdHRlbXB0GA8gASgFIiMKC1J1blJlc3BvbnNlEhQKDHF1ZXVlZF9haGVhZBgBIAEoBSJLCgtLaWxsUmVxdWVzdBIQCgZydW5faWQYASABKANIABIQCgZqb2JfaWQYAiABKANIABIOCgZyZWFzb24YAyABKAlCCAoGdGFyZ2V0IiYKDEtpbGxSZXNwb25zZRIWCg5raWxsZWRfcnVuX2lkcxgBIAMoAyIhCg9JZGxlQmVhdFJlcXVlc3QSDgoGam9iX2lkGAEgASgDIkEKEElkbGVCZWF0UmVzcG9uc2USDAoEaWRsZRgBIAEoCBIPCgdydW5uaW5nGAIgASgFEg4KBnF1ZXVlZBgDIAEoBSINCgtCZWF0UmVxdWVzdCI8CgxCZWF0UmVzcG9uc2USEwoLc2RrX3ZlcnNpb24YASABKAkSFwoPcnVubmluZ19ydW5faWRzGAIgAygDIoQBCgpMb2dSZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoAxIwCgx0cmlnZ2VyX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWZyb21fbGluZRgDIAEoBRIRCgltYXhfbGluZXMYBCABKAUSDgoGZm9sbG93GAUgASgIIk0KC0xvZ1Jlc3BvbnNlEhEKCWZyb21fbGluZRgBIAEoBRIPCgd0b19saW5lGAIgASgFEg0KBWxpbmVzGAMgAygJEgsKA2VuZBgEIAEoCDLAAgoPRXhlY3V0b3JTZXJ2aWNlEjYKA1J1bhIWLmpvYndpcmUudjEuUnVuUmVxdWVzdBoXLmpvYndpcmUudjEuUnVuUmVzcG9uc2USOQoES2lsbBIXLmpvYndpcmUudjEuS2lsbFJlcXVlc3QaGC5qb2J3aXJlLnYxLktpbGxSZXNwb25zZRJFCghJZGxlQmVhdBIbLmpvYndpcmUudjEuSWRsZUJlYXRSZXF1ZXN0Ghwuam9id2lyZS52MS5JZGxlQmVhdFJlc3BvbnNlEjkKBEJlYXQSFy5qb2J3aXJlLnYxLkJlYXRSZXF1ZXN0Ghguam9id2lyZS52MS5CZWF0UmVzcG9uc2USOAoDTG9nEhYuam9id2lyZS52MS5Mb2dSZXF1ZXN0Ghcuam9id2lyZS52MS5Mb2dSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_jobwire_v1_job]);
+  fileDesc("CiFqb2J3aXJlL3YxL2V4ZWN1dG9yX3NlcnZpY2UucHJvdG8SCmpvYndpcmUudjEi1QMKClJ1blJlcXVlc3QSDgoGam9iX2lkGAEgASgDEg4KBnJ1bl9pZBgCIAEoAxIPCgdoYW5kbGVyGAMgASgJEg0KBXBhcmFtGAQgASgJEjEKDmJsb2NrX3N0cmF0ZWd5GAUgASgOMhkuam9id2lyZS52MS5CbG9ja1N0cmF0ZWd5EhMKC2NvbmN1cnJlbmN5GAYgASgFEioKB3RpbWVvdXQYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SJwoJZ2x1ZV90eXBlGAggASgOMhQuam9id2lyZS52MS5HbHVlVHlwZRI0ChBnbHVlX3VwZGF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtnbHVlX3NvdXJjZRgKIAEoCRITCgtzaGFyZF9pbmRleBgLIAEoBRITCgtzaGFyZF90b3RhbBgMIAEoBRIyCg5zY2hlZHVsZWRfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMdHJpZ2dlcl90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhdHRlbXB0GA8gASgFIiMKC1J1blJlc3BvbnNlEhQKDHF1ZXVlZF9haGVhZBgBIAEoBSI3Cg9SdW5CYXRjaFJlcXVlc3QSJAoEcnVucxgBIAMoCzIWLmpvYndpcmUudjEuUnVuUmVxdWVzdCI/ChBSdW5CYXRjaFJlc3BvbnNlEisKB3Jlc3VsdHMYASADKAsyGi5qb2J3aXJlLnYxLlJ1bkJhdGNoUmVzdWx0IlUKDlJ1bkJhdGNoUmVzdWx0Eg4KBnJ1bl9pZBgBIAEoAxIMCgRjb2RlGAIgASgFEg8KB21lc3NhZ2UYAyABKAkSFAoMcXVldWVkX2FoZWFkGAQgASgFIksKC0tpbGxSZXF1ZXN0EhAKBnJ1bl9pZBgBIAEoA0gAEhAKBmpvYl9pZBgCIAEoA0gAEg4KBnJlYXNvbhgDIAEoCUIICgZ0YXJnZXQiJgoMS2lsbFJlc3BvbnNlEhYKDmtpbGxlZF9ydW5faWRzGAEgAygDIiEKD0lkbGVCZWF0UmVxdWVzdBIOCgZqb2JfaWQYASABKAMiQQoQSWRsZUJlYXRSZXNwb25zZRIMCgRpZGxlGAEgASgIEg8KB3J1bm5pbmcYAiABKAUSDgoGcXVldWVkGAMgASgFIg0KC0JlYXRSZXF1ZXN0IjwKDEJlYXRSZXNwb25zZRITCgtzZGtfdmVyc2lvbhgBIAEoCRIXCg9ydW5uaW5nX3J1bl9pZHMYAiADKAMihAEKCkxvZ1JlcXVlc3QSDgoGcnVuX2lkGAEgASgDEjAKDHRyaWdnZXJfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJZnJvbV9saW5lGAMgASgFEhEKCW1heF9saW5lcxgEIAEoBRIOCgZmb2xsb3cYBSABKAgiTQoLTG9nUmVzcG9uc2USEQoJZnJvbV9saW5lGAEgASgFEg8KB3RvX2xpbmUYAiABKAUSDQoFbGluZXMYAyADKAkSCwoDZW5kGAQgASgIMocDCg9FeGVjdXRvclNlcnZpY2USNgoDUnVuEhYuam9id2lyZS52MS5SdW5SZXF1ZXN0Ghcuam9id2lyZS52MS5SdW5SZXNwb25zZRJFCghSdW5CYXRjaBIbLmpvYndpcmUudjEuUnVuQmF0Y2hSZXF1ZXN0Ghwuam9id2lyZS52MS5SdW5CYXRjaFJlc3BvbnNlEjkKBEtpbGwSFy5qb2J3aXJlLnYxLktpbGxSZXF1ZXN0Ghguam9id2lyZS52MS5LaWxsUmVzcG9uc2USRQoISWRsZUJlYXQSGy5qb2J3aXJlLnYxLklkbGVCZWF0UmVxdWVzdBocLmpvYndpcmUudjEuSWRsZUJlYXRSZXNwb25zZRI5CgRCZWF0Ehcuam9id2lyZS52MS5CZWF0UmVxdWVzdBoYLmpvYndpcmUudjEuQmVhdFJlc3BvbnNlEjgKA0xvZxIWLmpvYndpcmUudjEuTG9nUmVxdWVzdBoXLmpvYndpcmUudjEuTG9nUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_jobwire_v1_job]);
 
 /**
  * Request of `Run`: one run to execute.
@@ -157,6 +157,91 @@ export const RunResponseSchema: GenMessage<RunResponse> = /*@__PURE__*/
   messageDesc(file_jobwire_v1_executor_service, 1);
 
 /**
+ * Request of `RunBatch`.
+ *
+ * @generated from message jobwire.v1.RunBatchRequest
+ */
+export type RunBatchRequest = Message<"jobwire.v1.RunBatchRequest"> & {
+  /**
+   * The runs to accept, at most 1 000.
+   *
+   * @generated from field: repeated jobwire.v1.RunRequest runs = 1;
+   */
+  runs: RunRequest[];
+};
+
+/**
+ * Describes the message jobwire.v1.RunBatchRequest.
+ * Use `create(RunBatchRequestSchema)` to create a new message.
+ */
+export const RunBatchRequestSchema: GenMessage<RunBatchRequest> = /*@__PURE__*/
+  messageDesc(file_jobwire_v1_executor_service, 2);
+
+/**
+ * Response of `RunBatch`: one result per requested run, in request order.
+ *
+ * @generated from message jobwire.v1.RunBatchResponse
+ */
+export type RunBatchResponse = Message<"jobwire.v1.RunBatchResponse"> & {
+  /**
+   * The outcome of each run.
+   *
+   * @generated from field: repeated jobwire.v1.RunBatchResult results = 1;
+   */
+  results: RunBatchResult[];
+};
+
+/**
+ * Describes the message jobwire.v1.RunBatchResponse.
+ * Use `create(RunBatchResponseSchema)` to create a new message.
+ */
+export const RunBatchResponseSchema: GenMessage<RunBatchResponse> = /*@__PURE__*/
+  messageDesc(file_jobwire_v1_executor_service, 3);
+
+/**
+ * Whether one run of a `RunBatch` was accepted.
+ *
+ * @generated from message jobwire.v1.RunBatchResult
+ */
+export type RunBatchResult = Message<"jobwire.v1.RunBatchResult"> & {
+  /**
+   * The run id, as requested.
+   *
+   * @generated from field: int64 run_id = 1;
+   */
+  runId: bigint;
+
+  /**
+   * The gRPC status code `Run` would have answered for this run, as a number: 0 (OK) when accepted, else the
+   * refusal (5 NOT_FOUND unknown handler, 9 FAILED_PRECONDITION busy, 6 ALREADY_EXISTS duplicate, ...).
+   *
+   * @generated from field: int32 code = 2;
+   */
+  code: number;
+
+  /**
+   * The refusal's message; empty when accepted.
+   *
+   * @generated from field: string message = 3;
+   */
+  message: string;
+
+  /**
+   * When accepted: runs of the same job ahead of this one on the executor.
+   *
+   * @generated from field: int32 queued_ahead = 4;
+   */
+  queuedAhead: number;
+};
+
+/**
+ * Describes the message jobwire.v1.RunBatchResult.
+ * Use `create(RunBatchResultSchema)` to create a new message.
+ */
+export const RunBatchResultSchema: GenMessage<RunBatchResult> = /*@__PURE__*/
+  messageDesc(file_jobwire_v1_executor_service, 4);
+
+/**
  * Request of `Kill`. Set exactly one target.
  *
  * @generated from message jobwire.v1.KillRequest
@@ -198,7 +283,7 @@ export type KillRequest = Message<"jobwire.v1.KillRequest"> & {
  * Use `create(KillRequestSchema)` to create a new message.
  */
 export const KillRequestSchema: GenMessage<KillRequest> = /*@__PURE__*/
-  messageDesc(file_jobwire_v1_executor_service, 2);
+  messageDesc(file_jobwire_v1_executor_service, 5);
 
 /**
  * Response of `Kill`.
@@ -219,7 +304,7 @@ export type KillResponse = Message<"jobwire.v1.KillResponse"> & {
  * Use `create(KillResponseSchema)` to create a new message.
  */
 export const KillResponseSchema: GenMessage<KillResponse> = /*@__PURE__*/
-  messageDesc(file_jobwire_v1_executor_service, 3);
+  messageDesc(file_jobwire_v1_executor_service, 6);
 
 /**
  * Request of `IdleBeat`.
@@ -240,7 +325,7 @@ export type IdleBeatRequest = Message<"jobwire.v1.IdleBeatRequest"> & {
  * Use `create(IdleBeatRequestSchema)` to create a new message.
  */
 export const IdleBeatRequestSchema: GenMessage<IdleBeatRequest> = /*@__PURE__*/
-  messageDesc(file_jobwire_v1_executor_service, 4);
+  messageDesc(file_jobwire_v1_executor_service, 7);
 
 /**
  * Response of `IdleBeat`.
@@ -275,7 +360,7 @@ export type IdleBeatResponse = Message<"jobwire.v1.IdleBeatResponse"> & {
  * Use `create(IdleBeatResponseSchema)` to create a new message.
  */
 export const IdleBeatResponseSchema: GenMessage<IdleBeatResponse> = /*@__PURE__*/
-  messageDesc(file_jobwire_v1_executor_service, 5);
+  messageDesc(file_jobwire_v1_executor_service, 8);
 
 /**
  * Request of `Beat`.
@@ -290,7 +375,7 @@ export type BeatRequest = Message<"jobwire.v1.BeatRequest"> & {
  * Use `create(BeatRequestSchema)` to create a new message.
  */
 export const BeatRequestSchema: GenMessage<BeatRequest> = /*@__PURE__*/
-  messageDesc(file_jobwire_v1_executor_service, 6);
+  messageDesc(file_jobwire_v1_executor_service, 9);
 
 /**
  * Response of `Beat`.
@@ -318,7 +403,7 @@ export type BeatResponse = Message<"jobwire.v1.BeatResponse"> & {
  * Use `create(BeatResponseSchema)` to create a new message.
  */
 export const BeatResponseSchema: GenMessage<BeatResponse> = /*@__PURE__*/
-  messageDesc(file_jobwire_v1_executor_service, 7);
+  messageDesc(file_jobwire_v1_executor_service, 10);
 
 /**
  * Request of `Log`.
@@ -367,7 +452,7 @@ export type LogRequest = Message<"jobwire.v1.LogRequest"> & {
  * Use `create(LogRequestSchema)` to create a new message.
  */
 export const LogRequestSchema: GenMessage<LogRequest> = /*@__PURE__*/
-  messageDesc(file_jobwire_v1_executor_service, 8);
+  messageDesc(file_jobwire_v1_executor_service, 11);
 
 /**
  * One chunk of a run's log.
@@ -409,7 +494,7 @@ export type LogResponse = Message<"jobwire.v1.LogResponse"> & {
  * Use `create(LogResponseSchema)` to create a new message.
  */
 export const LogResponseSchema: GenMessage<LogResponse> = /*@__PURE__*/
-  messageDesc(file_jobwire_v1_executor_service, 9);
+  messageDesc(file_jobwire_v1_executor_service, 12);
 
 /**
  * Served by each executor for the admin (XXL-JOB's `/run`, `/kill`, `/idleBeat`, `/beat`, `/log`). Every call
@@ -430,6 +515,20 @@ export const ExecutorService: GenService<{
     methodKind: "unary";
     input: typeof RunRequestSchema;
     output: typeof RunResponseSchema;
+  },
+  /**
+   * Accepts several runs in one call: the batched form of `Run` that the admin uses when many runs go to one
+   * executor at once (a burst of fires costs one call per executor instead of one per run). Each run is accepted
+   * or refused on its own, exactly as `Run` would; the call itself fails only when the request as a whole is
+   * unacceptable (credentials, more than 1 000 runs). An executor that does not implement it answers
+   * UNIMPLEMENTED, and the admin falls back to `Run`.
+   *
+   * @generated from rpc jobwire.v1.ExecutorService.RunBatch
+   */
+  runBatch: {
+    methodKind: "unary";
+    input: typeof RunBatchRequestSchema;
+    output: typeof RunBatchResponseSchema;
   },
   /**
    * Aborts one run, or every run of a job. Queued runs are reported KILLED without executing.

@@ -1,0 +1,107 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { RunBatchRequestSchema, type RunRequest } from "../../gen/jobwire/v1/executor_service_pb.js";
+import { ExecutorClients, type GroupCredentials } from "./executor-clients.js";
+
+interface Waiting {
+  readonly request: RunRequest;
+  readonly resolve: () => void;
+  readonly reject: (error: ConnectError) => void;
+}
+
+interface Destination {
+  readonly address: string;
+  readonly credentials: GroupCredentials;
+  readonly waiting: Waiting[];
+}
+
+/** Runs per `RunBatch` call; the contract allows 1 000. */
+const MAX_BATCH = 500;
+
+/**
+ * Sends the `Run` calls of one event-loop turn to each executor as one `RunBatch` call. A burst of fires
+ * dispatches hundreds of runs at once, and one RPC per run costs an HTTP/2 stream, headers, a deadline timer and
+ * the protocol machinery on both sides each — more than everything else the trigger path does. Gathering the calls
+ * made within the same turn (per executor address and group credentials) costs no added delay, and a single run
+ * still goes out as a plain `Run`. An executor that answers UNIMPLEMENTED (an SDK in another language that only
+ * has `Run`) is remembered and served with `Run` calls from then on.
+ *
+ * Each caller gets its own run's outcome: resolved when accepted, rejected with the executor's refusal (the same
+ * code and message `Run` would have given) or with the error of the whole call.
+ */
+export class RunBatcher {
+  private pending = new Map<string, Destination>();
+  private scheduled = false;
+  private readonly runOnly = new Set<string>();
+
+  constructor(
+    private readonly executors: ExecutorClients,
+    private readonly timeoutMs: number,
+  ) {}
+
+  run(address: string, credentials: GroupCredentials, request: RunRequest): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const key = `${address}\n${credentials.appName}\n${credentials.accessToken}`;
+      let destination = this.pending.get(key);
+      if (destination === undefined) {
+        destination = { address, credentials, waiting: [] };
+        this.pending.set(key, destination);
+      }
+      destination.waiting.push({ request, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const destinations = [...this.pending.values()];
+    this.pending = new Map();
+    for (const destination of destinations) {
+      for (let i = 0; i < destination.waiting.length; i += MAX_BATCH) {
+        void this.send(destination, destination.waiting.slice(i, i + MAX_BATCH));
+      }
+    }
+  }
+
+  private async send(destination: Destination, batch: readonly Waiting[]): Promise<void> {
+    const { address, credentials } = destination;
+    const client = this.executors.get(address);
+    const options = ExecutorClients.callOptions(credentials, this.timeoutMs);
+    const single = async (item: Waiting): Promise<void> => {
+      try {
+        await client.run(item.request, options);
+        item.resolve();
+      } catch (error) {
+        item.reject(ConnectError.from(error));
+      }
+    };
+    if (batch.length === 1 || this.runOnly.has(address)) {
+      await Promise.all(batch.map(single));
+      return;
+    }
+    try {
+      const response = await client.runBatch(create(RunBatchRequestSchema, { runs: batch.map((item) => item.request) }), options);
+      batch.forEach((item, i) => {
+        const result = response.results[i];
+        if (result === undefined || result.runId !== item.request.runId) {
+          item.reject(new ConnectError(`the executor's RunBatch answer has no result for run ${item.request.runId}`, Code.Internal));
+        } else if (result.code === 0) {
+          item.resolve();
+        } else {
+          item.reject(new ConnectError(result.message, result.code in Code ? (result.code) : Code.Unknown));
+        }
+      });
+    } catch (error) {
+      const failure = ConnectError.from(error);
+      if (failure.code === Code.Unimplemented) {
+        this.runOnly.add(address);
+        await Promise.all(batch.map(single));
+        return;
+      }
+      for (const item of batch) item.reject(failure);
+    }
+  }
+}
