@@ -31,7 +31,8 @@ export async function killRun(app: AdminContext, user: UserPrincipal, run: Run, 
   if (FINAL_RUN_STATES.includes(run.state)) {
     throw new FailedPreconditionError(`${resource} is already ${run.state}; only PENDING and RUNNING runs can be killed`);
   }
-  const delivery = await deliverKill(app, run, `by ${user.username} through the console`);
+  const delivery = await deliverKill(app, run, `requested by ${user.username} through the console`);
+  // If the executor's own KILLED report lands first, its message (with this reason) is the one kept.
   const message = killMessage(user, run, delivery);
   return inTransaction(app.db, async (trx) => {
     // A finisher bound to this transaction: the run's end, its report counters and the audit entry commit together.

@@ -17,6 +17,9 @@ import { ExecutorClients } from "../../trigger/executor-clients.js";
  */
 export async function* tailRunLog(app: AdminContext, run: Run, req: TailRunLogRequest, ctx: HandlerContext): AsyncGenerator<TailRunLogResponse> {
   if (req.fromLine < 0) throw new InvalidArgumentError("from_line", "must not be negative");
+  if (run.executorAddress === "" && run.state === "PENDING") {
+    throw new FailedPreconditionError(`${req.name} is still PENDING: no executor has accepted it yet, so there is no log yet; try again in a moment`);
+  }
   if (run.executorAddress === "") {
     throw new FailedPreconditionError(`${req.name} never reached an executor (trigger ${run.triggerState}), so it has no log; see its trigger report`);
   }
