@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAdmin, type Admin } from "../../../src/admin/index.js";
 import { createExecutor, type Executor } from "../../../src/executor/index.js";
 import { ScheduleType } from "../../../src/gen/jobwire/v1/job_pb.js";
@@ -13,7 +13,7 @@ import { waitFor } from "../../helpers/wait-for.js";
 import { buildConsole, CHROMIUM_PATH, chromiumInstalled, launchChromium, screenshot } from "./console-browser.js";
 
 const ADMIN_PASSWORD = "console-e2e-password";
-const ALICE_PASSWORD = "alice-password-1";
+const ALICE_PASSWORD = "sunflower-meadow-42";
 const STEP_TIMEOUT = 120_000;
 
 /**
@@ -62,6 +62,11 @@ describe("web console in Chromium", () => {
     await admin?.stop(100);
     await database?.drop();
     if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+  });
+
+  afterEach(async (context) => {
+    // A failed step leaves a picture of what the browser showed.
+    if (context.task.result?.state === "fail" && page !== undefined) await screenshot(page, `failed-${context.task.name.replaceAll(/\W+/g, "-")}`);
   });
 
   const goto = async (pathname: string): Promise<void> => {
@@ -129,8 +134,11 @@ describe("web console in Chromium", () => {
     await page.locator('input[name="handler"]').fill("consoleEcho");
     await page.locator('input[name="cron"]').fill("0 0 2 * * ?");
     // The helper previews the next five fire times of the unsaved schedule.
-    await page.getByTestId("next-fire-times").locator("li").nth(4).waitFor();
-    expect(await page.getByTestId("next-fire-times").locator("li").first().textContent()).toMatch(/ 02:00:00$/);
+    // (Debounced: wait for the preview of the typed expression, not of the form's default one.)
+    const fireTimes = page.getByTestId("next-fire-times").locator("li");
+    await fireTimes.nth(4).filter({ hasText: "02:00:00" }).waitFor();
+    expect(await fireTimes.allTextContents()).toHaveLength(5);
+    for (const time of await fireTimes.allTextContents()) expect(time).toMatch(/ 02:00:00$/);
     await screenshot(page, "03-job-form");
     await page.getByRole("button", { name: "Save" }).click();
     const authorError = page.locator('[data-field="job.author"] .field-error');
