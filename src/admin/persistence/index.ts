@@ -20,6 +20,7 @@ export type { Database } from "./tables/index.js";
 export { insertAuditEntry, listAuditEntries } from "./repositories/audit.repository.js";
 export type { AuditFilter, NewAuditEntry } from "./repositories/audit.repository.js";
 export {
+  deleteDeadCredentials,
   deleteExpiredCredentials,
   findActiveCredentialByHash,
   getCredential,
@@ -45,9 +46,13 @@ export {
   deleteJob,
   getJob,
   getJobs,
+  getJobsByUid,
+  getJobUids,
   insertJob,
   listDueJobs,
   listJobs,
+  listParentJobIds,
+  setJobGlueSource,
   setJobSchedule,
   updateJob,
 } from "./repositories/job.repository.js";

@@ -44,6 +44,17 @@ for (const dialect of testDialects()) {
       expect((await b.auth.whoAmI({})).user?.username).toBe("admin");
     });
 
+    it("a login deletes the user's revoked and expired credentials, keeping live ones", async () => {
+      const user = await t.createUserAndLogin("erase-me");
+      const id = Number(user.name.split("/")[1]);
+      await user.auth.logout({});
+      const count = async (): Promise<number> => (await t.database.database.db.selectFrom("jw_credential").select("id").where("user_id", "=", id).execute()).length;
+      expect(await count()).toBe(1);
+      const next = await t.login("erase-me", passwordOf("erase-me"));
+      expect(await count()).toBe(1);
+      expect((await next.auth.whoAmI({})).user?.username).toBe("erase-me");
+    });
+
     it("ChangePassword needs the old password, applies the strength rule, revokes the user's other sessions and keeps this one", async () => {
       const user = await t.createUserAndLogin("carol");
       const other = await t.login("carol", passwordOf("carol"));

@@ -127,6 +127,19 @@ export async function revokeUserSessions(db: Kysely<Database>, userId: number, k
   return toNumber(result.numUpdatedRows);
 }
 
+/**
+ * Deletes a user's credentials that can never work again (expired or revoked); returns how many. Called at each
+ * login, it keeps the table to the live credentials of each user without a sweeper (the audit log keeps history).
+ */
+export async function deleteDeadCredentials(db: Kysely<Database>, userId: number, now: number): Promise<number> {
+  const result = await db
+    .deleteFrom("jw_credential")
+    .where("user_id", "=", userId)
+    .where((eb) => eb.or([eb("expire_time", "<=", now), eb("revoke_time", ">", 0)]))
+    .executeTakeFirst();
+  return toNumber(result.numDeletedRows);
+}
+
 /** Deletes credentials that expired at or before `now`; returns how many. */
 export async function deleteExpiredCredentials(db: Kysely<Database>, now: number): Promise<number> {
   const result = await db.deleteFrom("jw_credential").where("expire_time", "<=", now).executeTakeFirst();

@@ -9,7 +9,7 @@ import { remoteAddressKey } from "../../auth/principal.js";
 import { newSecret } from "../../auth/secrets.js";
 import type { AdminContext } from "../../context.js";
 import { InvalidArgumentError, ResourceExhaustedError, UnauthenticatedError } from "../../errors.js";
-import { getUser, getUserByUsername, inTransaction, insertCredential, revokeCredential, revokeUserSessions, updateUser } from "../../persistence/index.js";
+import { deleteDeadCredentials, getUser, getUserByUsername, inTransaction, insertCredential, revokeCredential, revokeUserSessions, updateUser } from "../../persistence/index.js";
 import { userToProto } from "../convert/user.js";
 import { requireUser } from "../principal-guards.js";
 import { Collections, formatName } from "../resource-names.js";
@@ -42,6 +42,7 @@ export function createAuthService(app: AdminContext, limiter = new LoginLimiter(
       const session = newSecret("session");
       const expireTime = now + (req.remember ? app.options.rememberedSessionTtlMs : app.options.sessionTtlMs);
       await insertCredential(app.db, { userId: user.id, kind: "SESSION", name: "", tokenHash: session.hash, tokenPrefix: session.prefix, expireTime }, now);
+      await deleteDeadCredentials(app.db, user.id, now);
       return { sessionToken: session.secret, expireTime: timestampFromMs(expireTime), user: userToProto(user) };
     },
 
