@@ -1,5 +1,5 @@
 import { Code } from "@connectrpc/connect";
-import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from "react";
 import type { User } from "../../../../gen/jobwire/v1/user_pb.js";
 import { api, sessionToken, setUnauthenticatedHandler } from "./api/clients.js";
 import { toApiError, type ApiError } from "./api/errors.js";
@@ -7,7 +7,6 @@ import { ErrorBanner } from "./components/ui.js";
 import { ApiKeysPage } from "./pages/api-keys-page.js";
 import { AuditPage } from "./pages/audit-page.js";
 import { DashboardPage } from "./pages/dashboard-page.js";
-import { GluePage } from "./pages/glue-page.js";
 import { GroupsPage } from "./pages/groups-page.js";
 import { JobsPage } from "./pages/jobs-page.js";
 import { LoginPage } from "./pages/login-page.js";
@@ -18,6 +17,9 @@ import { TransferPage } from "./pages/transfer-page.js";
 import { UsersPage } from "./pages/users-page.js";
 import { Link, matchPath, navigate, useLocation } from "./router.js";
 import { isAdmin, SessionContext, type Session } from "./session.js";
+
+// CodeMirror and its script languages are most of the bundle and only the GLUE editor needs them: loaded on demand.
+const GluePage = lazy(async () => ({ default: (await import("./pages/glue-page.js")).GluePage }));
 
 interface MenuItem {
   readonly path: string;
@@ -125,7 +127,13 @@ function route(path: string, admin: boolean): ReactNode {
   if (path === "/" || path === "/login") return <DashboardPage />;
   if (path === "/jobs") return <JobsPage />;
   const glue = matchPath("/jobs/:id/glue", path);
-  if (glue !== undefined) return <GluePage jobId={glue["id"] ?? ""} />;
+  if (glue !== undefined) {
+    return (
+      <Suspense fallback={<p className="muted">Loading the editor…</p>}>
+        <GluePage jobId={glue["id"] ?? ""} />
+      </Suspense>
+    );
+  }
   if (path === "/runs") return <RunsPage />;
   const run = matchPath("/runs/:id", path);
   if (run !== undefined) return <RunPage runId={run["id"] ?? ""} />;
