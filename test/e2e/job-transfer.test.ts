@@ -2,8 +2,7 @@ import { fromJsonString, toJsonString, type MessageInitShape } from "@bufbuild/p
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pickDefinition } from "../../src/admin/jobs/job-definition.js";
-import { getGroup, getJobs, type Database, type DialectName } from "../../src/admin/persistence/index.js";
-import { getJobUids } from "../../src/admin/persistence/repositories/job.repository.js";
+import { getGroup, getJobs, getJobUids, type Database, type DialectName } from "../../src/admin/persistence/index.js";
 import { BlockStrategy, GlueType, JobState, MisfireStrategy, RetryBackoff, ScheduleType, type JobSchema, type RouteStrategy } from "../../src/gen/jobwire/v1/job_pb.js";
 import { ExportJobsResponseSchema, ImportOutcome } from "../../src/gen/jobwire/v1/job_service_pb.js";
 import { testDialects } from "../helpers/databases.js";

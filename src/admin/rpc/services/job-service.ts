@@ -10,8 +10,18 @@ import { JOB_STATES, type Job, type JobDefinition } from "../../domain/index.js"
 import { AbortedError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from "../../errors.js";
 import { INITIAL_GLUE_REMARK, normalizeGlueSource } from "../../jobs/glue-source.js";
 import { isHttpUrl, JOB_LIMITS, validateJobDefinition, validateSchedule } from "../../jobs/job-validation.js";
-import { countJobs, getGroup, inTransaction, insertGlueVersion, insertJob, listJobs, setJobSchedule, updateJob } from "../../persistence/index.js";
-import { deleteJob, listParentJobIds } from "../../persistence/repositories/job.repository.js";
+import {
+  countJobs,
+  deleteJob,
+  getGroup,
+  inTransaction,
+  insertGlueVersion,
+  insertJob,
+  listJobs,
+  listParentJobIds,
+  setJobSchedule,
+  updateJob,
+} from "../../persistence/index.js";
 import { groupAddresses } from "../../registry/live-addresses.js";
 import { nextFireTime } from "../../schedule/next-fire-time.js";
 import { fromProtoEnum } from "../convert/enums.js";

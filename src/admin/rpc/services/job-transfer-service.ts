@@ -10,8 +10,20 @@ import type { ExecutorGroup, Job } from "../../domain/index.js";
 import { InvalidArgumentError, PermissionDeniedError } from "../../errors.js";
 import { findChildCycle } from "../../jobs/child-cycle.js";
 import { importedGlueSource, sameImportedJob, type ImportPlan } from "../../jobs/job-import.js";
-import { getGroup, getGroupByAppName, getJob, inTransaction, insertGlueVersion, insertGroup, insertJob, listJobs, updateJob } from "../../persistence/index.js";
-import { getJobsByUid, getJobUids, setJobGlueSource } from "../../persistence/repositories/job.repository.js";
+import {
+  getGroup,
+  getGroupByAppName,
+  getJob,
+  getJobsByUid,
+  getJobUids,
+  inTransaction,
+  insertGlueVersion,
+  insertGroup,
+  insertJob,
+  listJobs,
+  setJobGlueSource,
+  updateJob,
+} from "../../persistence/index.js";
 import { jobDefinitionFromProto, jobToProto } from "../convert/job.js";
 import { requireUser } from "../principal-guards.js";
 import { Collections, formatName, parseName } from "../resource-names.js";
