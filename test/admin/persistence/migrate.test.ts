@@ -4,7 +4,7 @@ import { DIALECT_NAMES, migrateToLatest, openDatabase, type DialectName, type Jo
 import { createTestDatabase, isDialectConfigured, type TestDatabase } from "../../helpers/databases.js";
 
 /** Every migration of this version, in the order they apply. */
-const ALL_MIGRATIONS = ["0001-initial", "0002-follow-ups", "0003-user-disabled"];
+const ALL_MIGRATIONS = ["0001-initial", "0002-follow-ups", "0003-user-disabled", "0004-job-uid"];
 
 const TABLES = [
   "jw_executor_group",
