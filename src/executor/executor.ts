@@ -160,7 +160,10 @@ class EmbeddedExecutor implements Executor {
       ...(internals.abortGraceMs === undefined ? {} : { abortGraceMs: internals.abortGraceMs }),
     });
     this.metrics = options.metrics.enabled
-      ? createExecutorMetrics(options.appName, () => ({ running: this.queues.activeRunIds().length, queues: this.queues.depths() }))
+      ? createExecutorMetrics(options.appName, () => {
+          const queues = this.queues.depths();
+          return { running: queues.reduce((sum, queue) => sum + queue.running, 0), queues };
+        })
       : undefined;
     this.registrar = new Registrar(this.connections.endpoints, {
       appName: options.appName,
