@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import type { ExecutorGroup } from "../../../../../gen/jobwire/v1/executor_group_pb.js";
+import type { Job } from "../../../../../gen/jobwire/v1/job_pb.js";
 import { api } from "../api/clients.js";
 import { toApiError, type ApiError } from "../api/errors.js";
 
@@ -71,6 +72,11 @@ export function useGroups(): Loaded<ExecutorGroup[]> {
     } while (pageToken !== "");
     return groups;
   }, []);
+}
+
+/** The caller's jobs (first 500, by id), for job pickers and for naming the job of each run. */
+export function useJobs(group: string): Loaded<Job[]> {
+  return useLoad(async () => (await api.jobs.listJobs({ pageSize: 500, executorGroup: group })).jobs, [group]);
 }
 
 /** Token-paged lists: remembers the tokens of the pages before, so "previous" works without a server cursor. */

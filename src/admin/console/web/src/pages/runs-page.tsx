@@ -2,7 +2,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { useState, type ReactNode } from "react";
 import { RunState, TriggerState, TriggerType, type Run } from "../../../../../gen/jobwire/v1/run_pb.js";
 import { api } from "../api/clients.js";
-import { useAction, useGroups, useLoad, usePaging } from "../components/hooks.js";
+import { useAction, useGroups, useJobs, useLoad, usePaging } from "../components/hooks.js";
 import { Badge, ErrorBanner, Field, Loading, Modal, Pager } from "../components/ui.js";
 import { enumLabel, formatTime, resourceId } from "../format.js";
 import { Link, useLocation } from "../router.js";
@@ -45,6 +45,11 @@ export function RunsPage(): ReactNode {
       }),
     [JSON.stringify(filter), paging.token],
   );
+  const jobs = useJobs(filter.group);
+  const jobTitle = (name: string): string => {
+    const title = jobs.data?.find((job) => job.name === name)?.displayName;
+    return title === undefined ? name : `${title} (${resourceId(name)})`;
+  };
   const kill = useAction();
   const [clearing, setClearing] = useState(false);
   return (
@@ -59,7 +64,15 @@ export function RunsPage(): ReactNode {
             </option>
           ))}
         </select>
-        <input aria-label="Job" placeholder="jobs/ID" value={filter.job} onChange={(event) => setFilter({ ...filter, job: event.target.value })} />
+        <select aria-label="Job" value={filter.job} onChange={(event) => setFilter({ ...filter, job: event.target.value })}>
+          <option value="">All jobs</option>
+          {filter.job !== "" && jobs.data?.some((job) => job.name === filter.job) !== true && <option value={filter.job}>{filter.job}</option>}
+          {jobs.data?.map((job) => (
+            <option key={job.name} value={job.name}>
+              {job.displayName} ({resourceId(job.name)})
+            </option>
+          ))}
+        </select>
         <select aria-label="State" value={filter.state} onChange={(event) => setFilter({ ...filter, state: event.target.value })}>
           <option value="">Any state</option>
           <option value="running">Running</option>
@@ -104,7 +117,7 @@ export function RunsPage(): ReactNode {
                   <td>
                     <Link to={`/runs/${resourceId(run.name)}`}>{resourceId(run.name)}</Link>
                   </td>
-                  <td>{run.job}</td>
+                  <td>{jobTitle(run.job)}</td>
                   <td>{enumLabel(TriggerType, run.triggerType)}</td>
                   <td>{formatTime(run.triggerTime)}</td>
                   <td>{run.executorAddress || "—"}</td>
