@@ -45,7 +45,9 @@ export async function runResourceCommand(help: string, subCommands: Readonly<Rec
     const code = await sub.run({ flags, args, json: flags["json"] === true, clients: () => (clients ??= connect(flags)) });
     return code ?? 0;
   } catch (error) {
-    if (error instanceof UsageError) throw error.help === undefined ? new UsageError(error.message, help) : error;
+    // A usage error found while running (a missing credential, a bad flag value) shows the usage line only:
+    // the whole help would bury the one line that matters.
+    if (error instanceof UsageError) throw error.help === undefined ? new UsageError(error.message, `${help.split("\n")[0] ?? ""}\nRun with --help for the options.\n`) : error;
     throw describeCallError(error);
   }
 }
