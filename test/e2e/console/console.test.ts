@@ -303,6 +303,13 @@ describe("web console in Chromium", () => {
     await page.getByRole("button", { name: "Save" }).click();
     await page.locator('tr[data-user="alice"]').waitFor();
     await screenshot(page, "15-users");
+    // Administrators manage other users' API keys from the user's row.
+    await page.locator('tr[data-user="alice"]').getByRole("link", { name: "API keys" }).click();
+    await page.getByRole("heading", { name: /API keys of users\/\d+/ }).waitFor();
+    await page.locator('input[name="keyLabel"]').fill("alice's robot");
+    await page.getByRole("button", { name: "Create key" }).click();
+    await page.getByTestId("api-key-secret").waitFor();
+    await page.getByRole("cell", { name: "alice's robot" }).waitFor();
     await page.getByRole("button", { name: "Log out" }).click();
     await page.locator('input[name="username"]').waitFor();
     await login("alice", ALICE_PASSWORD);

@@ -31,7 +31,6 @@ const CODE_LABELS: Partial<Record<Code, string>> = {
   [Code.Unimplemented]: "Not available on this admin",
   [Code.ResourceExhausted]: "Too many attempts",
   [Code.Unavailable]: "Admin unreachable",
-  [Code.Unauthenticated]: "Signed out",
 };
 
 /** True when an error for `field` belongs to the form input named `name` (itself or an element of it). */

@@ -4,12 +4,17 @@ import { api } from "../api/clients.js";
 import { useAction, useLoad } from "../components/hooks.js";
 import { ErrorBanner, Field, Loading } from "../components/ui.js";
 import { formatTime } from "../format.js";
+import { useLocation } from "../router.js";
 
 const DAY_MS = 86_400_000;
 
-/** The caller's own API keys (`users/-/apiKeys`): create one (its secret is shown once), list, revoke. */
+/**
+ * API keys: the caller's own (`users/-`), or with `?user=users/ID` another user's, which only administrators may
+ * manage (the Users page links here). Create one (its secret is shown once), list, revoke.
+ */
 export function ApiKeysPage(): ReactNode {
-  const keys = useLoad(() => api.users.listApiKeys({ parent: "users/-", pageSize: 500 }), []);
+  const owner = useLocation().query.get("user") ?? "users/-";
+  const keys = useLoad(() => api.users.listApiKeys({ parent: owner, pageSize: 500 }), [owner]);
   const [label, setLabel] = useState("");
   const [days, setDays] = useState("90");
   const [secret, setSecret] = useState<string | undefined>(undefined);
@@ -17,15 +22,15 @@ export function ApiKeysPage(): ReactNode {
   const revoke = useAction();
   return (
     <section>
-      <h1>API keys</h1>
-      <p className="muted">Programs send a key as <code>authorization: Bearer &lt;secret&gt;</code>; it acts as you.</p>
+      <h1>API keys {owner === "users/-" ? "" : `of ${owner}`}</h1>
+      <p className="muted">Programs send a key as <code>authorization: Bearer &lt;secret&gt;</code>; it acts as its user.</p>
       <form
         className="inline"
         onSubmit={(event) => {
           event.preventDefault();
           void create.run(async () => {
             const expire = new Date(Date.now() + Number(days) * DAY_MS);
-            const response = await api.users.createApiKey({ parent: "users/-", apiKey: { displayName: label, expireTime: timestampFromDate(expire) } });
+            const response = await api.users.createApiKey({ parent: owner, apiKey: { displayName: label, expireTime: timestampFromDate(expire) } });
             setSecret(response.secret);
             setLabel("");
             keys.reload();

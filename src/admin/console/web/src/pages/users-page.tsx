@@ -4,6 +4,7 @@ import { api } from "../api/clients.js";
 import { useAction, useGroups, useLoad, usePaging } from "../components/hooks.js";
 import { ErrorBanner, Field, Loading, Modal, Pager } from "../components/ui.js";
 import { enumLabel, formatTime } from "../format.js";
+import { Link } from "../router.js";
 import { useSession } from "../session.js";
 import { EnumSelect } from "./job-form.js";
 
@@ -51,6 +52,7 @@ export function UsersPage(): ReactNode {
                   <td>{user.role === UserRole.ADMIN ? "all" : user.permittedExecutorGroups.map(groupTitle).join(", ") || "none"}</td>
                   <td>{formatTime(user.createTime)}</td>
                   <td className="ops">
+                    <Link to={`/api-keys?user=${encodeURIComponent(user.name)}`}>API keys</Link>
                     {user.name !== session.user.name && (
                       <>
                         <button type="button" onClick={() => setEditing(user)}>
