@@ -69,6 +69,7 @@ const SUB_COMMANDS: Record<string, SubCommand> = {
       const { flags } = input;
       const group = str(flags, "group");
       const state = str(flags, "state");
+      let totalSize = 0;
       const { items, next } = await fetchPages(flags, async (pageSize, pageToken) => {
         const reply = await input.clients().jobs.listJobs({
           pageSize,
@@ -79,9 +80,10 @@ const SUB_COMMANDS: Record<string, SubCommand> = {
           handlerContains: str(flags, "handler") ?? "",
           authorContains: str(flags, "author") ?? "",
         });
+        totalSize = reply.totalSize;
         return { items: reply.jobs, next: reply.nextPageToken };
       });
-      if (input.json) printJson(ListJobsResponseSchema, create(ListJobsResponseSchema, { jobs: items, nextPageToken: next, totalSize: items.length }));
+      if (input.json) printJson(ListJobsResponseSchema, create(ListJobsResponseSchema, { jobs: items, nextPageToken: next, totalSize }));
       else printTable(JOB_HEADER, items.map(jobRow));
     },
   },
