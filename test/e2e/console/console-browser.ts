@@ -27,14 +27,14 @@ export async function buildConsole(outDir: string): Promise<void> {
 }
 
 /**
- * Starts headless Chromium. The flags are those this machine needs: no sandbox as root, and no background
- * networking (the closed network refuses Chromium's own update and sync connections).
+ * Starts headless Chromium. The flags are those this machine needs: no sandbox as root, no background networking
+ * (the closed network refuses Chromium's own update and sync connections), and /tmp instead of a small /dev/shm.
  */
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
   });
 }
 

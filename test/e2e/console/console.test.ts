@@ -51,11 +51,14 @@ describe("web console in Chromium", () => {
     adminApi = await loginAs(admin.url, "admin", ADMIN_PASSWORD);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // Generous waits: CI runs this beside the other test files on two cores.
+    page.setDefaultTimeout(60_000);
     // Browser-side failures would otherwise be invisible in the test output.
     page.on("pageerror", (error) => console.error("page error:", error.message));
   }, 180_000);
 
   afterAll(async () => {
+    delete process.env["JOBWIRE_CONSOLE_DIR"];
     releaseHandler();
     await browser?.close();
     await executor?.stop();
