@@ -262,8 +262,9 @@ describe("web console in Chromium", () => {
     await page.keyboard.type('echo "version two"');
     await page.locator('input[name="glueRemark"]').fill("ab");
     await page.getByRole("button", { name: "Save version" }).click();
-    // A remark of 2 characters is refused by the admin (4–100): shown, nothing saved.
-    await page.getByRole("alert").first().waitFor();
+    // A remark of 2 characters is refused by the admin (4–100), shown under the remark; nothing is saved.
+    await page.locator('[data-field="glue_remark"] .field-error').waitFor();
+    expect((await adminApi.jobs.listJobs({ displayNameContains: "Shell job" })).jobs[0]?.glueSource).toContain("jobwire shell job");
     await page.locator('input[name="glueRemark"]').fill("second version");
     await page.getByRole("button", { name: "Save version" }).click();
     await page.locator('li[data-version="second version"]').waitFor();
