@@ -149,6 +149,12 @@ function RunLog(props: { name: string; onEnd: () => void }): ReactNode {
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [attempt, setAttempt] = useState(0);
   const nextLine = useRef(1);
+  const pre = useRef<HTMLPreElement | null>(null);
+  // Keeps the newest lines in view while following, unless the reader scrolled up to read older ones.
+  useEffect(() => {
+    const element = pre.current;
+    if (element !== null && element.scrollHeight - element.scrollTop - element.clientHeight < 80) element.scrollTop = element.scrollHeight;
+  }, [lines.length]);
   const onEnd = useRef(props.onEnd);
   onEnd.current = props.onEnd;
   useEffect(() => {
@@ -190,7 +196,7 @@ function RunLog(props: { name: string; onEnd: () => void }): ReactNode {
           </button>
         </div>
       )}
-      <pre className="log" data-testid="run-log">
+      <pre className="log" data-testid="run-log" ref={pre}>
         {lines.map((line, i) => (
           <div key={i}>{line}</div>
         ))}
