@@ -151,9 +151,10 @@ function RunLog(props: { name: string; onEnd: () => void }): ReactNode {
   const nextLine = useRef(1);
   const pre = useRef<HTMLPreElement | null>(null);
   // Keeps the newest lines in view while following, unless the reader scrolled up to read older ones.
+  const stickToBottom = useRef(true);
   useEffect(() => {
     const element = pre.current;
-    if (element !== null && element.scrollHeight - element.scrollTop - element.clientHeight < 80) element.scrollTop = element.scrollHeight;
+    if (element !== null && stickToBottom.current) element.scrollTop = element.scrollHeight;
   }, [lines.length]);
   const onEnd = useRef(props.onEnd);
   onEnd.current = props.onEnd;
@@ -196,7 +197,15 @@ function RunLog(props: { name: string; onEnd: () => void }): ReactNode {
           </button>
         </div>
       )}
-      <pre className="log" data-testid="run-log" ref={pre}>
+      <pre
+        className="log"
+        data-testid="run-log"
+        ref={pre}
+        onScroll={(event) => {
+          const element = event.currentTarget;
+          stickToBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+        }}
+      >
         {lines.map((line, i) => (
           <div key={i}>{line}</div>
         ))}
