@@ -134,6 +134,7 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
           batchSize: options.planBatchSize,
           misfireThresholdMs: options.misfireThresholdMs,
           takeoverAfterMs: options.takeoverAfterMs,
+          dispatchLeadMs: options.dispatchLeadMs,
           defaultTimeZone: options.timeZone,
         },
       });

@@ -103,6 +103,13 @@ export interface AdminOptions {
    */
   takeoverAfterMs?: number;
   /**
+   * A planned fire's store work (reading its job, routing addresses, marking it dispatched and writing its runs) is
+   * done this long before its instant, so that at the instant only the call to the executor is left. 0 does all
+   * of it at the instant.
+   * @default 300
+   */
+  dispatchLeadMs?: number;
+  /**
    * Pause between two sweeps for timed-out, lost and stuck runs and due alarms.
    * @default 1000
    */
@@ -157,6 +164,7 @@ export interface ResolvedAdminOptions {
   readonly planBatchSize: number;
   readonly misfireThresholdMs: number;
   readonly takeoverAfterMs: number;
+  readonly dispatchLeadMs: number;
   readonly monitorIntervalMs: number;
   readonly runRetentionDays: number;
   readonly fastTriggerConcurrency: number;
@@ -226,6 +234,7 @@ export function resolveAdminOptions(options: AdminOptions = {}): ResolvedAdminOp
     planBatchSize: count("planBatchSize", options.planBatchSize, 1_000, 1),
     misfireThresholdMs: positive("misfireThresholdMs", options.misfireThresholdMs, 5_000),
     takeoverAfterMs: positive("takeoverAfterMs", options.takeoverAfterMs, 2_000),
+    dispatchLeadMs: count("dispatchLeadMs", options.dispatchLeadMs, 300, 0),
     monitorIntervalMs: positive("monitorIntervalMs", options.monitorIntervalMs, 1_000),
     runRetentionDays: count("runRetentionDays", options.runRetentionDays, 30, 0),
     fastTriggerConcurrency: count("fastTriggerConcurrency", options.fastTriggerConcurrency, 2_000, 1),

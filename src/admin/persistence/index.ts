@@ -20,6 +20,7 @@ export type { Database } from "./tables/index.js";
 export { insertAuditEntry, listAuditEntries } from "./repositories/audit.repository.js";
 export type { AuditFilter, NewAuditEntry } from "./repositories/audit.repository.js";
 export {
+  deleteDeadCredentials,
   deleteExpiredCredentials,
   findActiveCredentialByHash,
   getCredential,

@@ -37,6 +37,8 @@ export interface SchedulerOptions {
   readonly misfireThresholdMs: number;
   /** How long past its instant a planned fire stays this admin's before another admin may take it over. */
   readonly takeoverAfterMs: number;
+  /** Fires are read, marked and turned into runs this long before their instant; executors are called at it. */
+  readonly dispatchLeadMs: number;
   readonly defaultTimeZone: string;
 }
 
@@ -83,6 +85,8 @@ export class Scheduler {
   private readonly queue: TimerQueue<PlannedFire>;
   private readonly queued = new Set<number>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Fires already turned into runs, waiting for their instant to call the executors; by instant. */
+  private readonly waitingForInstant = new Map<number, { handle: unknown; dispatches: (() => Promise<unknown>)[] }>();
   private lastOwnFireId = 0;
   private dueBatch: PlannedFire[] = [];
   private loopTimer: unknown = undefined;
@@ -124,6 +128,13 @@ export class Scheduler {
     this.queue.stop();
     this.queue.drain();
     this.queued.clear();
+    // Fires already marked dispatched and turned into runs belong to no one else now: their executors are called
+    // at once (at most the dispatch lead early) rather than leaving their runs PENDING.
+    await Promise.allSettled([...this.inFlight]);
+    for (const [at, waiting] of [...this.waitingForInstant]) {
+      this.deps.clock.clearTimeout(waiting.handle);
+      this.releaseInstant(at);
+    }
     await Promise.allSettled([...this.inFlight]);
     try {
       await releaseFires(this.deps.db, this.deps.options.nodeId);
@@ -139,7 +150,7 @@ export class Scheduler {
     return { ...planned, firesQueued };
   }
 
-  /** Resolves once every dispatch started so far has stored its trigger results (for tests). */
+  /** Resolves once every dispatch whose instant has come has stored its trigger results (for tests). */
   async idle(): Promise<void> {
     // Released fires are flushed in a microtask; let it run before looking at what is in flight.
     await Promise.resolve();
@@ -262,7 +273,7 @@ export class Scheduler {
   private enqueue(fire: PlannedFire): boolean {
     if (this.queued.has(fire.id)) return false;
     this.queued.add(fire.id);
-    this.queue.add(fire.scheduledTime, fire);
+    this.queue.add(fire.scheduledTime - this.deps.options.dispatchLeadMs, fire);
     return true;
   }
 
@@ -343,6 +354,44 @@ export class Scheduler {
       const runs = await trigger.createRunsForMany(trx, owned);
       return owned.map((prepared, i) => ({ prepared, runs: runs[i] ?? [] }));
     });
-    await Promise.all(created.map(({ prepared, runs }) => trigger.dispatchAll(runs, prepared)));
+    // The store work was done ahead of the instant (dispatchLeadMs); the executors are called at it.
+    for (const { prepared, runs } of created) this.atInstant(prepared.request.scheduledTime, () => trigger.dispatchAll(runs, prepared));
+  }
+
+  /**
+   * Runs `dispatch` at `at` (at once if that has passed), tracked as in flight from then on. Dispatches of one
+   * instant share one timer.
+   */
+  private atInstant(at: number, dispatch: () => Promise<unknown>): void {
+    const { clock } = this.deps;
+    if (at <= clock.now()) {
+      this.track(dispatch());
+      return;
+    }
+    let waiting = this.waitingForInstant.get(at);
+    if (waiting === undefined) {
+      const entry: { handle: unknown; dispatches: (() => Promise<unknown>)[] } = { handle: undefined, dispatches: [] };
+      entry.handle = clock.setTimeout(() => this.releaseInstant(at), at - clock.now());
+      this.waitingForInstant.set(at, entry);
+      waiting = entry;
+    }
+    waiting.dispatches.push(dispatch);
+  }
+
+  private releaseInstant(at: number): void {
+    const waiting = this.waitingForInstant.get(at);
+    if (waiting === undefined) return;
+    this.waitingForInstant.delete(at);
+    for (const dispatch of waiting.dispatches) this.track(dispatch());
+  }
+
+  private track(dispatch: Promise<unknown>): void {
+    const tracked = dispatch
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        this.deps.logger.error("dispatch failed", { error: error instanceof Error ? error.message : String(error) });
+      })
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
   }
 }

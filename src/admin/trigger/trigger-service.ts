@@ -82,7 +82,8 @@ export class TriggerService {
 
   /** Resolves the address list of a fire (the override, or the group's live addresses). */
   async prepare(request: FireRequest, addressCache?: Map<number, Promise<string[]>>): Promise<PreparedFire> {
-    const triggerTime = this.deps.now();
+    // A scheduled fire is prepared a little ahead of its instant (the scheduler's dispatch lead) and triggered at it.
+    const triggerTime = Math.max(this.deps.now(), request.scheduledTime);
     const override = request.addresses !== undefined && request.addresses.length > 0;
     let addresses: string[];
     if (override) {
