@@ -71,6 +71,7 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
       reportTimeZone: options.timeZone,
       logger: options.logger,
       onFollowUpsPlanned: () => scheduler?.wake(),
+      metrics: metrics ?? NO_ADMIN_METRICS,
     });
     const pools = new TriggerPools({
       fastConcurrency: options.fastTriggerConcurrency,
@@ -90,6 +91,7 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
       logger: options.logger,
       finisher,
       pools,
+      metrics: metrics ?? NO_ADMIN_METRICS,
     });
     const monitor = new RunMonitor({
       db: database.db,

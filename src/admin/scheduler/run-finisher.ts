@@ -14,6 +14,7 @@ import {
   type NewPlannedFire,
 } from "../persistence/index.js";
 import type { Logger } from "../../shared/logger.js";
+import type { AdminMetrics } from "../metrics/index.js";
 import { reportDay } from "./report-day.js";
 import { retryDelayMs } from "./retry-backoff.js";
 
@@ -34,6 +35,7 @@ export interface RunFinisherDeps {
   /** Called after follow-up fires (retries, children) were planned, so the scheduler picks them up soon. */
   readonly onFollowUpsPlanned?: () => void;
   readonly random?: () => number;
+  readonly metrics?: AdminMetrics;
 }
 
 /** Trigger types whose completion moves a FIX_DELAY schedule on; manual and child runs do not. */
@@ -119,6 +121,13 @@ export class RunFinisher {
       for (const [day, counts] of perDay) await addToDailyReport(trx, day, { running: 0, ...counts }, now);
       return done;
     });
+    // Counted after commit, so that rolled-back work is not; every final state passes through here.
+    const counted = new Set<number>();
+    for (const { run, outcome } of items) {
+      if (!finished.has(run.id) || counted.has(run.id)) continue;
+      counted.add(run.id);
+      this.deps.metrics?.runFinished(outcome.state);
+    }
     for (const run of shardedSuccesses) {
       if (await this.followUpBatch(run)) plannedFollowUps = true;
     }

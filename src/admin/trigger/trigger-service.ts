@@ -15,6 +15,7 @@ import type { Logger } from "../../shared/logger.js";
 import type { RunFinisher } from "../scheduler/run-finisher.js";
 import type { ExecutorClients } from "./executor-clients.js";
 import type { TriggerPools } from "./trigger-pools.js";
+import type { AdminMetrics } from "../metrics/index.js";
 import { createExecutorProber } from "./executor-prober.js";
 
 /** Extra time the admin grants past a run's timeout before it stops waiting for the executor. */
@@ -57,6 +58,7 @@ export interface TriggerServiceDeps {
   /** Finishes runs whose trigger failed, with their retries and alarms. */
   readonly finisher: RunFinisher;
   readonly pools: TriggerPools;
+  readonly metrics: AdminMetrics;
 }
 
 /**
@@ -169,6 +171,7 @@ export class TriggerService {
   /** Routes and dispatches created runs through the trigger pools; resolves once every trigger result is stored. */
   dispatchAll(runs: readonly Run[], prepared: PreparedFire): Promise<Run[]> {
     const plan: PreparedFire & { readonly startedAt: number } = { ...prepared, startedAt: this.deps.now() };
+    this.deps.metrics.fireDispatched(prepared.request.triggerType, plan.startedAt - prepared.request.scheduledTime);
     return Promise.all(runs.map((run) => this.deps.pools.run(run.jobId, () => this.dispatch(run, plan))));
   }
 
@@ -229,9 +232,13 @@ export class TriggerService {
       triggerTime: toTimestamp(plan.triggerTime),
       attempt: run.attempt,
     });
+    // performance.now(), not deps.now(): the admin may run on a fake clock, RPC time is real.
+    const rpcStarted = performance.now();
     try {
       await this.runs.run(address, credentials, runRequest);
+      this.deps.metrics.triggerRpc(performance.now() - rpcStarted, true);
     } catch (error) {
+      this.deps.metrics.triggerRpc(performance.now() - rpcStarted, false);
       const connectError = ConnectError.from(error);
       return fail(address, codeName(connectError.code), connectError.rawMessage);
     }

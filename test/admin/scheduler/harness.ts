@@ -1,3 +1,4 @@
+import { NO_ADMIN_METRICS } from "../../../src/admin/metrics/index.js";
 import type { Kysely } from "kysely";
 import type { ExecutorGroup, Job } from "../../../src/admin/domain/index.js";
 import { insertGroup, insertJob, setJobSchedule, type Database, type NewJob } from "../../../src/admin/persistence/index.js";
@@ -43,6 +44,7 @@ export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = ne
     logger: silentLogger,
     finisher,
     pools: new TriggerPools({ fastConcurrency: 50, slowConcurrency: 10, slowThresholdMs: 500, slowCountPerMinute: 10, now }),
+    metrics: NO_ADMIN_METRICS,
   });
   const scheduler = new Scheduler({
     db,

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampFromMs, timestampMs, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type {
   AdminService} from "../../../gen/jobwire/v1/admin_service_pb.js";
@@ -91,6 +91,7 @@ async function applyBatch(app: AdminContext, groupId: number, batch: CallbackReq
   const runs = new Map((await getRuns(app.db, results.map((r) => Number(r.runId)))).map((run) => [run.id, run]));
   const items: { run: Run; outcome: RunOutcome }[] = [];
   const acked: bigint[] = [];
+  const endTimes: Timestamp[] = [];
   for (const result of results) {
     const runId = Number(result.runId);
     const reject = (reason: string): void => void response.rejections.push(create(CallbackRejectionSchema, { runId: result.runId, reason }));
@@ -111,9 +112,13 @@ async function applyBatch(app: AdminContext, groupId: number, batch: CallbackReq
     }
     items.push({ run, outcome: { state, message: truncate(result.message, HANDLE_MESSAGE_LIMIT), retryable: !result.nonRetryable } });
     acked.push(result.runId);
+    if (result.endTime !== undefined) endTimes.push(result.endTime);
   }
   if (ctx.signal.aborted) return response;
   await app.finisher.finish(items);
+  // The lag includes any clock skew between the executor's host and the admin's.
+  const receivedAt = app.now();
+  for (const end of endTimes) app.metrics.callbackReceived(receivedAt - timestampMs(end));
   response.ackedRunIds.push(...acked);
   return response;
 }

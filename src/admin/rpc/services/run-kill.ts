@@ -36,7 +36,7 @@ export async function killRun(app: AdminContext, user: UserPrincipal, run: Run, 
   const message = killMessage(user, run, delivery);
   return inTransaction(app.db, async (trx) => {
     // A finisher bound to this transaction: the run's end, its report counters and the audit entry commit together.
-    const finisher = new RunFinisher({ db: trx, now: app.now, reportTimeZone: app.options.timeZone, logger: app.options.logger });
+    const finisher = new RunFinisher({ db: trx, now: app.now, reportTimeZone: app.options.timeZone, logger: app.options.logger, metrics: app.metrics });
     await finisher.finishOne(run, { state: "KILLED", message, retryable: false });
     const after = (await getRun(trx, run.id)) ?? run;
     await recordAudit(trx, user, { action: KILL_RUN_ACTION, resource, before: run, after: { ...after, executorReply: delivery.kind } }, app.now());
