@@ -87,6 +87,11 @@ describeEachDialect("JobService validation", (dialect) => {
       call: () => jobs.importJobs({ jobs: [{ key: "k1", appName: "validation-app", job: valid() }, { key: "k1", appName: "validation-app", job: valid() }] }),
     },
     { what: "import into a missing group", field: "jobs[0].app_name", call: () => jobs.importJobs({ jobs: [{ key: "k1", appName: "no-such-app", job: valid() }] }) },
+    {
+      what: "import creating a group whose app name executors could not use",
+      field: "jobs[0].app_name",
+      call: () => jobs.importJobs({ jobs: [{ key: "k1", appName: "Bad_App", job: valid() }], createMissingGroups: true }),
+    },
     { what: "import of a bad cron", field: "jobs[0].job.schedule.cron", call: () => jobs.importJobs({ jobs: [{ key: "k1", appName: "validation-app", job: valid({ schedule: { type: ScheduleType.CRON, cron: "* *" } }) }] }) },
     {
       what: "import with an unknown child key (after creating the others)",

@@ -44,6 +44,14 @@ const MAX_MANUAL_ADDRESSES = 100;
 const MAX_ADDRESS_LENGTH = 255;
 const action = (method: string): string => `jobwire.v1.ExecutorGroupService/${method}`;
 
+/**
+ * Refuses an app name executors could not register under: 4–64 characters, a lowercase letter first, then a-z,
+ * 0-9 and "-". The one rule for groups created here and by a job import.
+ */
+export function checkAppName(field: string, appName: string): void {
+  if (!APP_NAME.test(appName)) throw new InvalidArgumentError(field, `"${appName}" must be 4–64 characters, start with a lowercase letter and contain only a-z, 0-9 and "-"`);
+}
+
 /** Console service for executor groups. Mutations and tokens are for administrators only. */
 export function createExecutorGroupService(app: AdminContext): ServiceImpl<typeof ExecutorGroupService> {
   const toProto = async (group: ExecutorGroup): Promise<ProtoExecutorGroup> => {
@@ -198,7 +206,7 @@ function groupDraftFromRequest(req: CreateExecutorGroupRequest): Pick<ExecutorGr
   const input = req.executorGroup;
   if (input === undefined) throw new InvalidArgumentError("executor_group", "is required");
   const appName = input.appName.trim();
-  if (!APP_NAME.test(appName)) throw new InvalidArgumentError("executor_group.app_name", `"${appName}" must be 4–64 characters, start with a lowercase letter and contain only a-z, 0-9 and "-"`);
+  checkAppName("executor_group.app_name", appName);
   const title = input.displayName.trim();
   const addressType = fromProtoEnum(AddressType, input.addressType, ADDRESS_TYPES, "executor_group.address_type", "AUTO");
   const manualAddresses = normalizeAddresses(input.manualAddresses);

@@ -27,13 +27,13 @@ import {
 import { jobDefinitionFromProto, jobToProto } from "../convert/job.js";
 import { requireUser } from "../principal-guards.js";
 import { Collections, formatName, parseName } from "../resource-names.js";
+import { checkAppName } from "./executor-group-service.js";
 import { followNewSchedule, jobAction, loadJob } from "./job-access.js";
 import { validateJobDefinition } from "../../jobs/job-validation.js";
 
 type TransferHandlers = Pick<ServiceImpl<typeof JobService>, "exportJobs" | "importJobs">;
 
 const KEY = /^[A-Za-z0-9._:-]{1,64}$/;
-const APP_NAME = /^[a-z][a-z0-9-]{3,63}$/;
 
 /** Thrown inside the import transaction to roll a `validate_only` import back after it did everything. */
 class ValidateOnlyRollback extends Error {}
@@ -211,7 +211,7 @@ async function resolveGroups(app: AdminContext, user: UserPrincipal, jobs: reado
       throw new InvalidArgumentError(field, `executor group "${entry.appName}" does not exist on this installation; create it first or import with create_missing_groups`);
     }
     if (user.role !== "ADMIN") throw new PermissionDeniedError(`${field}: only administrators may create executor groups (group "${entry.appName}")`);
-    if (!APP_NAME.test(entry.appName)) throw new InvalidArgumentError(field, `"${entry.appName}" is not a valid app name (4–64 of a-z, 0-9 and -, starting with a letter)`);
+    checkAppName(field, entry.appName);
     groups.set(entry.appName, undefined);
   }
   return groups;
