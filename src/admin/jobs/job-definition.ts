@@ -2,7 +2,8 @@ import type { JobDefinition } from "../domain/index.js";
 
 /**
  * The definition fields of a job (or of anything wider, such as a stored job) in a fixed order, as plain data:
- * what an export carries and what an import compares.
+ * what an export carries, what an import compares, and what the job repository writes (so that extra properties
+ * of a wider object never reach a column).
  */
 export function pickDefinition(job: JobDefinition): JobDefinition {
   return {

@@ -12,6 +12,7 @@ import {
   type JobDefinition,
   type JobState,
 } from "../../domain/index.js";
+import { pickDefinition } from "../../jobs/job-definition.js";
 import { containsText, dialectOf, insertAndGetId, toNumber } from "../dialect.js";
 import { checkPageRequest, EMPTY_PAGE, toPage, type Page, type PageRequest } from "../paging.js";
 import { enumValue, int, numberList, stringList, toJson } from "../row-values.js";
@@ -185,7 +186,7 @@ export async function updateJob(db: Kysely<Database>, id: number, patch: JobPatc
       (patch.glueSource !== undefined && patch.glueSource !== current.glueSource);
     const next: Job = {
       ...current,
-      ...definitionOf({ ...current, ...patch }),
+      ...pickDefinition({ ...current, ...patch }),
       glueSource: patch.glueSource ?? current.glueSource,
       glueRemark: patch.glueRemark ?? current.glueRemark,
       glueUpdateTime: glueChanged ? now : current.glueUpdateTime,
@@ -339,30 +340,6 @@ function filtered(db: Kysely<Database>, filter: JobFilter) {
   if (filter.handlerContains !== undefined) query = query.where(containsText("handler", filter.handlerContains));
   if (filter.authorContains !== undefined) query = query.where(containsText("author", filter.authorContains));
   return query;
-}
-
-/** Picks exactly the definition fields, so that extra properties of a wider object never reach a column. */
-function definitionOf(job: JobDefinition): JobDefinition {
-  return {
-    groupId: job.groupId,
-    name: job.name,
-    description: job.description,
-    author: job.author,
-    alarm: { emails: [...job.alarm.emails], webhookUrls: [...job.alarm.webhookUrls] },
-    scheduleType: job.scheduleType,
-    scheduleConf: job.scheduleConf,
-    timeZone: job.timeZone,
-    misfireStrategy: job.misfireStrategy,
-    routeStrategy: job.routeStrategy,
-    handler: job.handler,
-    param: job.param,
-    blockStrategy: job.blockStrategy,
-    concurrency: job.concurrency,
-    timeoutSeconds: job.timeoutSeconds,
-    retry: { count: job.retry.count, backoff: job.retry.backoff, intervalMs: job.retry.intervalMs, maxIntervalMs: job.retry.maxIntervalMs },
-    glueType: job.glueType,
-    childJobIds: [...job.childJobIds],
-  };
 }
 
 function definitionColumns(job: JobDefinition) {
