@@ -6,7 +6,7 @@ import { insertRun, markRunTriggered, setJobSchedule, upsertRegistryEntry } from
 import { RunFinisher } from "../../../src/admin/scheduler/run-finisher.js";
 import { silentLogger } from "../../../src/shared/logger.js";
 import { testDialects } from "../../helpers/databases.js";
-import { seededReport, startAdminFixture, type AdminFixture, type FixtureClients } from "./run-admin-fixture.js";
+import { seededReport, seededRunDraft, startAdminFixture, type AdminFixture, type FixtureClients } from "./run-admin-fixture.js";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -51,10 +51,7 @@ for (const dialect of testDialects()) {
       // Runs end through the finisher, as in production, so that the daily report is kept as it would be.
       const finisher = new RunFinisher({ db: fx.db, now: () => Date.now(), reportTimeZone: "UTC", logger: silentLogger });
       const seed = async (groupId: number, jobId: number, at: number, state: RunState): Promise<void> => {
-        const run = await insertRun(fx.db, {
-          jobId, groupId, fireId: 0, triggerType: "MANUAL", scheduledTime: at, triggerTime: at, executorAddress: "", handler: "h", param: "",
-          shardIndex: 0, shardTotal: 1, attempt: 0, retriesLeft: 0, originRunId: 0,
-        });
+        const run = await insertRun(fx.db, seededRunDraft(groupId, jobId, at));
         await markRunTriggered(fx.db, run.id, { triggerState: "ACCEPTED", executorAddress: "", triggerReport: seededReport(""), state: "RUNNING", deadlineTime: 0 }, at);
         if (state !== "RUNNING") await finisher.finishOne({ ...run, state: "RUNNING" }, { state, message: "", retryable: false });
       };

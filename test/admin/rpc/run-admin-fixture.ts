@@ -7,7 +7,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { Kysely } from "kysely";
 import { startAdmin, type Admin, type AdminOptions } from "../../../src/admin/index.js";
 import { hashPassword } from "../../../src/admin/auth/password.js";
-import { insertUser, listAuditEntries, type Database, type DialectName } from "../../../src/admin/persistence/index.js";
+import { insertUser, listAuditEntries, type Database, type DialectName, type NewRun } from "../../../src/admin/persistence/index.js";
 import type { AuditEntry, TriggerReport } from "../../../src/admin/domain/index.js";
 import { DashboardService } from "../../../src/gen/jobwire/v1/dashboard_service_pb.js";
 import { silentLogger } from "../../../src/shared/logger.js";
@@ -95,5 +95,25 @@ export function seededReport(address: string): TriggerReport {
     replyCode: "ok",
     replyMessage: "",
     durationMs: 3,
+  };
+}
+
+/** A MANUAL run of `jobId` in `groupId`, scheduled and triggered at `at`, to seed straight into the database. */
+export function seededRunDraft(groupId: number, jobId: number, at: number, executorAddress = ""): NewRun {
+  return {
+    jobId,
+    groupId,
+    fireId: 0,
+    triggerType: "MANUAL",
+    scheduledTime: at,
+    triggerTime: at,
+    executorAddress,
+    handler: "seeded",
+    param: "",
+    shardIndex: 0,
+    shardTotal: 1,
+    attempt: 0,
+    retriesLeft: 0,
+    originRunId: 0,
   };
 }

@@ -2,11 +2,11 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunState } from "../../../src/admin/domain/index.js";
-import { insertRuns, listRuns, type NewRun } from "../../../src/admin/persistence/index.js";
+import { insertRuns, listRuns } from "../../../src/admin/persistence/index.js";
 import { CLEAR_BATCH_SIZE, CLEAR_RUNS_ACTION } from "../../../src/admin/rpc/services/run-clear.js";
 import { AddressType } from "../../../src/gen/jobwire/v1/executor_group_pb.js";
 import { testDialects } from "../../helpers/databases.js";
-import { seededReport, startAdminFixture, type AdminFixture } from "./run-admin-fixture.js";
+import { seededReport, seededRunDraft, startAdminFixture, type AdminFixture } from "./run-admin-fixture.js";
 
 const DAY = 86_400_000;
 
@@ -26,22 +26,7 @@ for (const dialect of testDialects()) {
 
     /** Seeds runs of a job, one per state, triggered at the given instants; returns their ids in order. */
     async function seed(groupId: number, jobId: number, runs: readonly { at: number; state: RunState }[]): Promise<number[]> {
-      const drafts: NewRun[] = runs.map(({ at }) => ({
-        jobId,
-        groupId,
-        fireId: 0,
-        triggerType: "MANUAL",
-        scheduledTime: at,
-        triggerTime: at,
-        executorAddress: "",
-        handler: "seeded",
-        param: "",
-        shardIndex: 0,
-        shardTotal: 1,
-        attempt: 0,
-        retriesLeft: 0,
-        originRunId: 0,
-      }));
+      const drafts = runs.map(({ at }) => seededRunDraft(groupId, jobId, at));
       const inserted = await insertRuns(fx.db, drafts);
       // One UPDATE per state: thousands of runs are seeded for the batching test.
       const byState = new Map<RunState, number[]>();

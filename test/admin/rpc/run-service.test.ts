@@ -13,7 +13,7 @@ import { RunState, TriggerState } from "../../../src/gen/jobwire/v1/run_pb.js";
 import { silentLogger } from "../../../src/shared/logger.js";
 import { testDialects } from "../../helpers/databases.js";
 import { waitFor } from "../../helpers/wait-for.js";
-import { seededReport, startAdminFixture, type AdminFixture } from "./run-admin-fixture.js";
+import { seededReport, seededRunDraft, startAdminFixture, type AdminFixture } from "./run-admin-fixture.js";
 
 const HOUR = 3_600_000;
 /** A fixed past instant: seeded runs are final or in MANUAL groups, so no sweep ever touches them. */
@@ -42,22 +42,7 @@ for (const dialect of testDialects()) {
 
     /** Seeds one run of `groupId`/`jobId` in `state`, triggered at `triggerTime`. */
     async function seedRun(groupId: number, jobId: number, triggerTime: number, state: DomainRunState, executorAddress = ""): Promise<number> {
-      const run = await insertRun(fx.db, {
-        jobId,
-        groupId,
-        fireId: 0,
-        triggerType: "MANUAL",
-        scheduledTime: triggerTime,
-        triggerTime,
-        executorAddress,
-        handler: "seeded",
-        param: "",
-        shardIndex: 0,
-        shardTotal: 1,
-        attempt: 0,
-        retriesLeft: 0,
-        originRunId: 0,
-      });
+      const run = await insertRun(fx.db, seededRunDraft(groupId, jobId, triggerTime, executorAddress));
       if (state === "PENDING") return run.id;
       await markRunTriggered(fx.db, run.id, { triggerState: "ACCEPTED", executorAddress, triggerReport: seededReport(executorAddress), state: "RUNNING", deadlineTime: 0 }, triggerTime);
       if (state !== "RUNNING") await completeRun(fx.db, run.id, { state, handleMessage: `seeded ${state}`, handleTime: triggerTime + 1_000, retryable: true });
