@@ -21,6 +21,11 @@ export function encodePageToken(cursor: number, filters: unknown): string {
   return Buffer.from(JSON.stringify(payload)).toString("base64url");
 }
 
+/** The `next_page_token` of a list response: a token for `nextCursor`, empty on the last page. */
+export function nextPageToken(nextCursor: number | undefined, filters: unknown): string {
+  return nextCursor === undefined ? "" : encodePageToken(nextCursor, filters);
+}
+
 /** Returns the cursor of a token, undefined for the first page; INVALID_ARGUMENT for bad or mismatched tokens. */
 export function decodePageToken(token: string, filters: unknown, field = "page_token"): number | undefined {
   if (token === "") return undefined;

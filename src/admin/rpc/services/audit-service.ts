@@ -5,7 +5,7 @@ import { InvalidArgumentError } from "../../errors.js";
 import { listAuditEntries, type AuditFilter } from "../../persistence/index.js";
 import { auditEntryToProto } from "../convert/audit.js";
 import { fromTimestamp } from "../convert/time.js";
-import { decodePageToken, encodePageToken, resolvePageSize, withCursor } from "../paging.js";
+import { decodePageToken, nextPageToken, resolvePageSize, withCursor } from "../paging.js";
 import { requireAdmin } from "../principal-guards.js";
 import { Collections, parseOptionalName } from "../resource-names.js";
 
@@ -33,7 +33,7 @@ export function createAuditService(app: AdminContext): ServiceImpl<typeof AuditS
       const page = await listAuditEntries(app.db, filter, withCursor(limit, decodePageToken(req.pageToken, filters)));
       return {
         auditEntries: page.items.map(auditEntryToProto),
-        nextPageToken: page.nextCursor === undefined ? "" : encodePageToken(page.nextCursor, filters),
+        nextPageToken: nextPageToken(page.nextCursor, filters),
       };
     },
   };

@@ -32,7 +32,7 @@ import {
 import { liveAddressesByApp, listLiveEntries } from "../../registry/live-addresses.js";
 import { executorGroupToProto } from "../convert/executor-group.js";
 import { fromProtoEnum } from "../convert/enums.js";
-import { decodePageToken, encodePageToken, resolvePageSize, withCursor } from "../paging.js";
+import { decodePageToken, encodePageToken, nextPageToken, resolvePageSize, withCursor } from "../paging.js";
 import { assertGroupAccess, requireAdmin, requireUser } from "../principal-guards.js";
 import { Collections, formatName, parseName } from "../resource-names.js";
 
@@ -88,7 +88,7 @@ export function createExecutorGroupService(app: AdminContext): ServiceImpl<typeo
       const live = await liveAddressesByApp(app.db, page.items.map((g) => g.appName), app.now(), app.options.deadTimeoutMs);
       return {
         executorGroups: page.items.map((g) => executorGroupToProto(g, live.get(g.appName) ?? [])),
-        nextPageToken: page.nextCursor === undefined ? "" : encodePageToken(page.nextCursor, filters),
+        nextPageToken: nextPageToken(page.nextCursor, filters),
       };
     },
 

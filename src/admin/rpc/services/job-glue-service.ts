@@ -8,7 +8,7 @@ import { FailedPreconditionError, NotFoundError } from "../../errors.js";
 import { normalizeGlueRemark, normalizeGlueSource } from "../../jobs/glue-source.js";
 import { getGlueVersion, inTransaction, insertGlueVersion, listGlueVersionsPage, setJobGlueSource } from "../../persistence/index.js";
 import { glueVersionToProto, jobToProto } from "../convert/job.js";
-import { decodePageToken, encodePageToken, resolvePageSize, withCursor } from "../paging.js";
+import { decodePageToken, nextPageToken, resolvePageSize, withCursor } from "../paging.js";
 import { requireUser } from "../principal-guards.js";
 import { Collections, formatName, parseChildName } from "../resource-names.js";
 import { jobAction, loadJob } from "./job-access.js";
@@ -51,7 +51,7 @@ export function createJobGlueHandlers(app: AdminContext): GlueHandlers {
       const page = await listGlueVersionsPage(app.db, job.id, withCursor(limit, decodePageToken(req.pageToken, filters)));
       return {
         glueVersions: page.items.map(glueVersionToProto),
-        nextPageToken: page.nextCursor === undefined ? "" : encodePageToken(page.nextCursor, filters),
+        nextPageToken: nextPageToken(page.nextCursor, filters),
       };
     },
 

@@ -26,7 +26,7 @@ import { groupAddresses } from "../../registry/live-addresses.js";
 import { nextFireTime } from "../../schedule/next-fire-time.js";
 import { fromProtoEnum } from "../convert/enums.js";
 import { jobDefinitionFromProto, jobToProto, scheduleFromProto } from "../convert/job.js";
-import { decodePageToken, encodePageToken, resolvePageSize, withCursor } from "../paging.js";
+import { decodePageToken, encodePageToken, nextPageToken, resolvePageSize, withCursor } from "../paging.js";
 import { assertGroupAccess, requireUser } from "../principal-guards.js";
 import { Collections, formatName, parseName } from "../resource-names.js";
 import { checkChildJobs, followNewSchedule, jobAction, loadJob, loadTargetGroup, parseEtag } from "./job-access.js";
@@ -75,7 +75,7 @@ export function createJobService(app: AdminContext): ServiceImpl<typeof JobServi
       const page = await listJobs(app.db, filter, withCursor(limit, decodePageToken(req.pageToken, filter)));
       return {
         jobs: page.items.map(jobToProto),
-        nextPageToken: page.nextCursor === undefined ? "" : encodePageToken(page.nextCursor, filter),
+        nextPageToken: nextPageToken(page.nextCursor, filter),
         totalSize: await countJobs(app.db, filter),
       };
     },

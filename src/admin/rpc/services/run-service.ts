@@ -9,7 +9,7 @@ import { InvalidArgumentError, NotFoundError } from "../../errors.js";
 import { getRun, listRuns } from "../../persistence/index.js";
 import { fromProtoEnum } from "../convert/enums.js";
 import { runToProto } from "../convert/run.js";
-import { decodePageToken, encodePageToken, resolvePageSize, withCursor } from "../paging.js";
+import { decodePageToken, nextPageToken, resolvePageSize, withCursor } from "../paging.js";
 import { assertGroupAccess, requireUser } from "../principal-guards.js";
 import { Collections, parseName, parseOptionalName } from "../resource-names.js";
 import { clearRuns } from "./run-clear.js";
@@ -52,7 +52,7 @@ export function createRunService(app: AdminContext): ServiceImpl<typeof RunServi
       const page = await listRuns(app.db, filter, withCursor(limit, decodePageToken(req.pageToken, filter)));
       return {
         runs: page.items.map(runToProto),
-        nextPageToken: page.nextCursor === undefined ? "" : encodePageToken(page.nextCursor, filter),
+        nextPageToken: nextPageToken(page.nextCursor, filter),
       };
     },
 

@@ -9,7 +9,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, Permissio
 import { getCredential, getUser, inTransaction, insertCredential, listApiKeys, revokeCredential } from "../../persistence/index.js";
 import { apiKeyName, apiKeyToProto } from "../convert/user.js";
 import { fromTimestamp } from "../convert/time.js";
-import { decodePageToken, encodePageToken, resolvePageSize, withCursor } from "../paging.js";
+import { decodePageToken, nextPageToken, resolvePageSize, withCursor } from "../paging.js";
 import { requireUser } from "../principal-guards.js";
 import { Collections, formatName, parseChildName, parseName } from "../resource-names.js";
 
@@ -72,7 +72,7 @@ export function createApiKeyHandlers(app: AdminContext): ApiKeyHandlers {
       const page = await listApiKeys(app.db, userId, withCursor(limit, decodePageToken(req.pageToken, filters)));
       return {
         apiKeys: page.items.map(apiKeyToProto),
-        nextPageToken: page.nextCursor === undefined ? "" : encodePageToken(page.nextCursor, filters),
+        nextPageToken: nextPageToken(page.nextCursor, filters),
       };
     },
 

@@ -24,7 +24,7 @@ import {
 } from "../../persistence/index.js";
 import { fromProtoEnum } from "../convert/enums.js";
 import { userToProto } from "../convert/user.js";
-import { decodePageToken, encodePageToken, resolvePageSize, withCursor } from "../paging.js";
+import { decodePageToken, nextPageToken, resolvePageSize, withCursor } from "../paging.js";
 import { requireAdmin } from "../principal-guards.js";
 import { Collections, formatName, parseName } from "../resource-names.js";
 import { createApiKeyHandlers } from "./user-api-keys.js";
@@ -68,7 +68,7 @@ export function createUserService(app: AdminContext): ServiceImpl<typeof UserSer
       );
       return {
         users: page.items.map(userToProto),
-        nextPageToken: page.nextCursor === undefined ? "" : encodePageToken(page.nextCursor, filters),
+        nextPageToken: nextPageToken(page.nextCursor, filters),
       };
     },
 
