@@ -9,16 +9,10 @@ import { RunState } from "../../src/gen/jobwire/v1/run_pb.js";
 import { silentLogger } from "../../src/shared/logger.js";
 import { loginAs, type ConsoleClients } from "../helpers/console-client.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { runCli, type CliResult } from "./run-cli.js";
+import { json, runCli } from "./run-cli.js";
 
 const PASSWORD = "cli-admin-password";
 const ROOT = path.resolve(import.meta.dirname, "../..");
-
-function json(result: CliResult): Record<string, unknown> {
-  expect(result.stderr).toBe("");
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as Record<string, unknown>;
-}
 
 // Every command is a fresh Node process; on a loaded machine a handful of them take well over the default timeout.
 describe("jobwire groups, users and run control (the real binary against a real admin on SQLite)", { timeout: 120_000 }, () => {

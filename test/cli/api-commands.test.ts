@@ -8,16 +8,9 @@ import { RunState } from "../../src/gen/jobwire/v1/run_pb.js";
 import { silentLogger } from "../../src/shared/logger.js";
 import { loginAs, type ConsoleClients } from "../helpers/console-client.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { runCli, type CliResult } from "./run-cli.js";
+import { json, runCli } from "./run-cli.js";
 
 const PASSWORD = "cli-api-password";
-
-/** Parses the `--json` output of a command that succeeded. */
-function json(result: CliResult): Record<string, unknown> {
-  expect(result.stderr).toBe("");
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as Record<string, unknown>;
-}
 
 // Every command is a fresh Node process; on a loaded machine a handful of them take well over the default timeout.
 describe("jobwire API commands (the real binary against a real admin on SQLite)", { timeout: 120_000 }, () => {

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { expect } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const MAIN = path.join(ROOT, "src/cli/main.ts");
@@ -27,4 +28,11 @@ export function runCli(args: readonly string[], env: Record<string, string>, opt
     child.once("close", (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.stdin ?? "");
   });
+}
+
+/** Parses the `--json` output of a command that succeeded (nothing on stderr, exit code 0). */
+export function json(result: CliResult): Record<string, unknown> {
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
 }
