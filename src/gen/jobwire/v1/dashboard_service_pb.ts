@@ -21,7 +21,8 @@ export const file_jobwire_v1_dashboard_service: GenFile = /*@__PURE__*/
  */
 export type GetDashboardRequest = Message<"jobwire.v1.GetDashboardRequest"> & {
   /**
-   * Start of the daily series (inclusive, rounded down to a UTC day); unset means 7 days ago.
+   * Start of the daily series (inclusive, rounded down to a day of the admin's time zone, the
+   * zone of the daily report); unset means 7 days ago.
    *
    * @generated from field: google.protobuf.Timestamp start_time = 1;
    */
@@ -91,7 +92,7 @@ export type GetDashboardResponse = Message<"jobwire.v1.GetDashboardResponse"> & 
   failedRunCount: bigint;
 
   /**
-   * One entry per UTC day of the range, oldest first.
+   * One entry per day (in the admin's time zone) of the range, oldest first.
    *
    * @generated from field: repeated jobwire.v1.DailyRunStats days = 7;
    */
@@ -112,7 +113,7 @@ export const GetDashboardResponseSchema: GenMessage<GetDashboardResponse> = /*@_
  */
 export type DailyRunStats = Message<"jobwire.v1.DailyRunStats"> & {
   /**
-   * The UTC day, `YYYY-MM-DD`.
+   * The day in the admin's time zone, `YYYY-MM-DD`.
    *
    * @generated from field: string day = 1;
    */
