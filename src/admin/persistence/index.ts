@@ -74,6 +74,8 @@ export {
 export type { NewPlannedFire, PlannedFireFilter } from "./repositories/planned-fire.repository.js";
 export { deleteRegistryEntriesBefore, deleteRegistryEntriesOfApp, listRegistryEntries, removeRegistryEntry, upsertRegistryEntry } from "./repositories/registry.repository.js";
 export type { RegistryBeat, RegistryFilter } from "./repositories/registry.repository.js";
+export { deleteRequestKeysBefore, getRequestKey, insertRequestKey } from "./repositories/request-key.repository.js";
+export type { RequestKey, StoredRequest } from "./repositories/request-key.repository.js";
 export { addToDailyReport, listDailyReports } from "./repositories/report.repository.js";
 export type { ReportDeltas } from "./repositories/report.repository.js";
 export {

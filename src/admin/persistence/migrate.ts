@@ -4,6 +4,7 @@ import * as initial from "./migrations/0001-initial.js";
 import * as followUps from "./migrations/0002-follow-ups.js";
 import * as userDisabled from "./migrations/0003-user-disabled.js";
 import * as jobUid from "./migrations/0004-job-uid.js";
+import * as requestKeys from "./migrations/0005-request-keys.js";
 import type { Database } from "./tables/index.js";
 
 /**
@@ -15,6 +16,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0002-follow-ups": followUps,
   "0003-user-disabled": userDisabled,
   "0004-job-uid": jobUid,
+  "0005-request-keys": requestKeys,
 };
 
 /**

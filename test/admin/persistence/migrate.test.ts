@@ -4,7 +4,7 @@ import { DIALECT_NAMES, migrateToLatest, openDatabase, type DialectName, type Jo
 import { createTestDatabase, isDialectConfigured, type TestDatabase } from "../../helpers/databases.js";
 
 /** Every migration of this version, in the order they apply. */
-const ALL_MIGRATIONS = ["0001-initial", "0002-follow-ups", "0003-user-disabled", "0004-job-uid"];
+const ALL_MIGRATIONS = ["0001-initial", "0002-follow-ups", "0003-user-disabled", "0004-job-uid", "0005-request-keys"];
 
 const TABLES = [
   "jw_executor_group",
@@ -18,6 +18,7 @@ const TABLES = [
   "jw_credential",
   "jw_audit_log",
   "jw_lease",
+  "jw_request",
 ];
 
 async function migrationNames(database: JobwireDatabase): Promise<string[]> {

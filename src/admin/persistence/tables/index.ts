@@ -7,6 +7,7 @@ import type { JobTable } from "./job.table.js";
 import type { LeaseTable } from "./lease.table.js";
 import type { PlannedFireTable } from "./planned-fire.table.js";
 import type { RegistryTable } from "./registry.table.js";
+import type { RequestTable } from "./request.table.js";
 import type { RunTable } from "./run.table.js";
 import type { UserTable } from "./user.table.js";
 
@@ -26,6 +27,7 @@ export interface Database {
   jw_credential: CredentialTable;
   jw_audit_log: AuditLogTable;
   jw_lease: LeaseTable;
+  jw_request: RequestTable;
 }
 
 export type {
@@ -38,6 +40,7 @@ export type {
   LeaseTable,
   PlannedFireTable,
   RegistryTable,
+  RequestTable,
   RunTable,
   UserTable,
 };
