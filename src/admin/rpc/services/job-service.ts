@@ -31,6 +31,7 @@ import { assertGroupAccess, requireUser } from "../principal-guards.js";
 import { Collections, formatName, parseName } from "../resource-names.js";
 import { checkChildJobs, followNewSchedule, jobAction, loadJob, loadTargetGroup, parseEtag } from "./job-access.js";
 import { createJobGlueHandlers } from "./job-glue-service.js";
+import { findRequest, inTransactionOnce, requestKeyOf } from "./job-request-key.js";
 import { createJobTransferHandlers } from "./job-transfer-service.js";
 
 /** Writable job fields by their API names, for update masks. */
@@ -82,20 +83,31 @@ export function createJobService(app: AdminContext): ServiceImpl<typeof JobServi
 
     async createJob(req, ctx) {
       const user = requireUser(ctx);
+      // A repeated key answers with the job its first call created, as it is now, whatever this request holds.
+      const key = requestKeyOf(user, jobAction("CreateJob"), req.requestId);
+      const repeated = await findRequest(app.db, key);
+      if (repeated !== undefined) return { job: jobToProto(await loadJob(app.db, user, "request_id", repeated.resources[0] ?? "")) };
       if (req.job === undefined) throw new InvalidArgumentError("job", "is required");
       const definition = jobDefinitionFromProto(req.job);
       validateJobDefinition(definition);
       const glueSource = initialGlueSource(definition, req.job.glueSource, "job.glue_source");
       const now = app.now();
-      const job = await inTransaction(app.db, async (trx) => {
-        await loadTargetGroup(trx, user, "job.executor_group", definition.groupId);
-        await checkChildJobs(trx, user, definition, undefined, "job");
-        const created = await insertJob(trx, { ...definition, glueSource, glueRemark: glueSource === "" ? "" : INITIAL_GLUE_REMARK }, now);
-        if (glueSource !== "") await insertGlueVersion(trx, { jobId: created.id, glueType: created.glueType, source: glueSource, remark: INITIAL_GLUE_REMARK }, now);
-        await recordAudit(trx, user, { action: jobAction("CreateJob"), resource: formatName(Collections.job, created.id), after: created }, now);
-        return created;
-      });
-      return { job: jobToProto(job) };
+      const outcome = await inTransactionOnce(
+        app.db,
+        key,
+        now,
+        async (trx) => {
+          await loadTargetGroup(trx, user, "job.executor_group", definition.groupId);
+          await checkChildJobs(trx, user, definition, undefined, "job");
+          const created = await insertJob(trx, { ...definition, glueSource, glueRemark: glueSource === "" ? "" : INITIAL_GLUE_REMARK }, now);
+          if (glueSource !== "") await insertGlueVersion(trx, { jobId: created.id, glueType: created.glueType, source: glueSource, remark: INITIAL_GLUE_REMARK }, now);
+          await recordAudit(trx, user, { action: jobAction("CreateJob"), resource: formatName(Collections.job, created.id), after: created }, now);
+          return created;
+        },
+        (created) => [formatName(Collections.job, created.id)],
+      );
+      if (!outcome.first) return { job: jobToProto(await loadJob(app.db, user, "request_id", outcome.stored.resources[0] ?? "")) };
+      return { job: jobToProto(outcome.value) };
     },
 
     async updateJob(req, ctx) {
@@ -164,7 +176,11 @@ export function createJobService(app: AdminContext): ServiceImpl<typeof JobServi
 
     async triggerJob(req, ctx) {
       const user = requireUser(ctx);
+      const key = requestKeyOf(user, jobAction("TriggerJob"), req.requestId);
       const job = await loadJob(app.db, user, "name", req.name);
+      // A repeated key answers with the runs of its first call and fires nothing.
+      const repeated = await findRequest(app.db, key);
+      if (repeated !== undefined) return { runs: [...repeated.resources] };
       if (req.param !== undefined && req.param.length > JOB_LIMITS.paramChars) {
         throw new InvalidArgumentError("param", `must be at most ${JOB_LIMITS.paramChars} characters`);
       }
@@ -191,14 +207,22 @@ export function createJobService(app: AdminContext): ServiceImpl<typeof JobServi
         addresses,
       });
       // The run rows and the audit entry commit together; dispatching to the executor follows the commit.
-      const runs = await inTransaction(app.db, async (trx) => {
-        const created = await app.trigger.createRuns(trx, prepared);
-        const after = { param: req.param ?? job.param, paramOverridden: req.param !== undefined, addresses, runs: created.map((r) => formatName(Collections.run, r.id)) };
-        await recordAudit(trx, user, { action: jobAction("TriggerJob"), resource: req.name, after }, prepared.triggerTime);
-        return created;
-      });
-      await app.trigger.dispatchAll(runs, prepared);
-      return { runs: runs.map((run) => formatName(Collections.run, run.id)) };
+      // A concurrent call with the same key that committed first rolls these runs back; only its runs are fired.
+      const outcome = await inTransactionOnce(
+        app.db,
+        key,
+        prepared.triggerTime,
+        async (trx) => {
+          const created = await app.trigger.createRuns(trx, prepared);
+          const after = { param: req.param ?? job.param, paramOverridden: req.param !== undefined, addresses, runs: created.map((r) => formatName(Collections.run, r.id)) };
+          await recordAudit(trx, user, { action: jobAction("TriggerJob"), resource: req.name, after }, prepared.triggerTime);
+          return created;
+        },
+        (created) => created.map((run) => formatName(Collections.run, run.id)),
+      );
+      if (!outcome.first) return { runs: [...outcome.stored.resources] };
+      await app.trigger.dispatchAll(outcome.value, prepared);
+      return { runs: outcome.value.map((run) => formatName(Collections.run, run.id)) };
     },
 
     async copyJob(req, ctx) {

@@ -170,7 +170,10 @@ export type CreateJobRequest = Message<"jobwire.v1.CreateJobRequest"> & {
   job?: Job | undefined;
 
   /**
-   * Optional idempotency key (a UUID): repeating a request with the same id returns the first result.
+   * Optional idempotency key, e.g. a UUID: 1 to 64 letters, digits, `-` or `_`. When the same user repeats
+   * `CreateJob` with the same key within 24 hours, nothing is created and the job the first call created is
+   * returned as it is now, even if the repeat's other fields differ (the key wins). A call that failed stores no
+   * key. Keys are kept for at least 24 hours, then deleted by the daily cleanup.
    *
    * @generated from field: string request_id = 2;
    */
@@ -410,7 +413,10 @@ export type TriggerJobRequest = Message<"jobwire.v1.TriggerJobRequest"> & {
   addresses: string[];
 
   /**
-   * Optional idempotency key (a UUID): repeating a request with the same id returns the first result.
+   * Optional idempotency key, e.g. a UUID: 1 to 64 letters, digits, `-` or `_`. When the same user repeats
+   * `TriggerJob` with the same key within 24 hours, nothing is fired and the runs of the first call are returned,
+   * even if the repeat's other fields differ (the key wins). A call that failed stores no key. Keys are kept for
+   * at least 24 hours, then deleted by the daily cleanup.
    *
    * @generated from field: string request_id = 4;
    */
