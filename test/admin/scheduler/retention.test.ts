@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { finishRun, getRun, insertRun } from "../../../src/admin/persistence/index.js";
+import { finishRun, getRequestKey, getRun, insertRequestKey, insertRun } from "../../../src/admin/persistence/index.js";
 import { runRetention } from "../../../src/admin/scheduler/retention.js";
 import { silentLogger } from "../../../src/shared/logger.js";
 import { describeEachDatabase } from "../../helpers/databases.js";
@@ -30,7 +30,21 @@ describeEachDatabase("retention", (getDb) => {
     expect((await runRetention(getDb(), "admin-b", 30, NOW + DAY + 1, silentLogger)).ran).toBe(true);
   });
 
-  it("keeps everything when retention is 0", async () => {
-    expect(await runRetention(getDb(), "admin-a", 0, NOW, silentLogger)).toEqual({ ran: false, runsDeleted: 0, firesDeleted: 0 });
+  it("keeps every run when retention is 0, but still expires idempotency keys older than 24 h", async () => {
+    // Later than the first test's cleanups, whose daily lease would otherwise still hold.
+    const at = NOW + 10 * DAY;
+    const { job } = await seedJob(getDb());
+    const old = await insertRun(getDb(), newRun(job, { triggerTime: at - 400 * DAY, scheduledTime: at - 400 * DAY }));
+    await finishRun(getDb(), old.id, { state: "SUCCEEDED", handleMessage: "", handleTime: at - 400 * DAY, retryable: true, alarmState: "SKIPPED" });
+    const staleKey = { userId: 1, method: "jobwire.v1.JobService/CreateJob", requestId: "stale-key" };
+    const freshKey = { ...staleKey, requestId: "fresh-key" };
+    await insertRequestKey(getDb(), staleKey, ["jobs/1"], at - DAY - 1);
+    await insertRequestKey(getDb(), freshKey, ["jobs/2"], at - 3600_000);
+
+    const result = await runRetention(getDb(), "admin-a", 0, at, silentLogger);
+    expect(result).toEqual({ ran: true, runsDeleted: 0, firesDeleted: 0, requestKeysDeleted: 1 });
+    expect(await getRun(getDb(), old.id)).toBeDefined();
+    expect(await getRequestKey(getDb(), staleKey)).toBeUndefined();
+    expect((await getRequestKey(getDb(), freshKey))?.resources).toEqual(["jobs/2"]);
   });
 });
