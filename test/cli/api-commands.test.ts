@@ -141,14 +141,18 @@ describe("jobwire API commands (the real binary against a real admin on SQLite)"
     const other = await startAdmin({ databaseUrl: `sqlite:${path.join(dir, "b.db")}`, host: "127.0.0.1", port: 0, initialAdminPassword: PASSWORD, logger: silentLogger });
     try {
       const otherClients = await loginAs(other.url, "admin", PASSWORD);
-      await otherClients.groups.createExecutorGroup({ executorGroup: { appName: "cli-orders", displayName: "CLI orders" } });
       const otherEnv = { ...env, JOBWIRE_ADMIN_URL: other.url, JOBWIRE_SESSION: otherClients.token };
-      const first = await runCli(["jobs", "import", "--file", file, "--json"], otherEnv);
-      expect(json(first)["results"]).toEqual([expect.objectContaining({ created: true })]);
-      // Standard input works as well, and a second import updates instead of duplicating.
+      // The group does not exist there: refused with the server's message, unless asked to create it.
+      const refused = await runCli(["jobs", "import", "--file", file], otherEnv);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/cli-orders/);
+      expect((await otherClients.jobs.listJobs({})).jobs).toEqual([]);
+      const first = await runCli(["jobs", "import", "--file", file, "--create-missing-groups", "--json"], otherEnv);
+      expect(json(first)["results"]).toEqual([expect.objectContaining({ created: true, outcome: "IMPORT_OUTCOME_CREATED" })]);
+      // Standard input works as well, and a second import of the same document changes nothing.
       const second = await runCli(["jobs", "import"], otherEnv, { stdin: await readFile(file, "utf8") });
       expect(second.code).toBe(0);
-      expect(second.stdout).toMatch(/updated/);
+      expect(second.stdout).toMatch(/unchanged/);
       const { jobs } = await otherClients.jobs.listJobs({});
       expect(jobs.map((j) => [j.displayName, j.handler, j.schedule?.cron])).toEqual([["nightly echo", "echoHandler", "0 30 4 * * ?"]]);
     } finally {

@@ -9,6 +9,7 @@ import {
   ImportJobsResponseSchema,
   ListJobsResponseSchema,
   TriggerJobResponseSchema,
+  ImportOutcomeSchema,
 } from "../../gen/jobwire/v1/job_service_pb.js";
 import { CONNECTION_HELP } from "../api/connection.js";
 import { printDetail, printJson, printTable } from "../api/output.js";
@@ -22,13 +23,17 @@ Sub-commands:
   list [--group ID] [--state running|stopped] [--name TEXT] [--handler TEXT] [--author TEXT]
        [--page-size N] [--page-token T] [--all]
   get ID
-  create [job fields]                     prints the new job (new jobs are stopped)
+  create [job fields] [--request-id KEY]  prints the new job (new jobs are stopped); a repeat with the same
+                                          KEY (1-64 of A-Z a-z 0-9 - _) within 24 h returns the first job
   update ID [job fields]                  changes only the fields given (flags and/or --file)
   start ID | stop ID
-  trigger ID [--param TEXT] [--address URL]...   fires once now; prints the run names
+  trigger ID [--param TEXT] [--address URL]... [--request-id KEY]
+                                          fires once now; prints the run names (a repeated KEY fires nothing)
   delete ID [--etag ETAG]
   export [ID...] [--group ID] [--out FILE]       JSON export file (stdout without --out)
-  import [--file FILE|-] [--validate-only]       reads an export (stdin without --file)
+  import [--file FILE|-] [--validate-only] [--create-missing-groups]
+                                          reads an export (stdin without --file); groups are matched by app
+                                          name, missing ones created only with --create-missing-groups (admins)
 
 ${JOB_FIELD_HELP}
 
@@ -188,7 +193,7 @@ const SUB_COMMANDS: Record<string, SubCommand> = {
   },
   import: {
     args: 0,
-    flags: { file: { type: "string" }, "validate-only": { type: "boolean" } },
+    flags: { file: { type: "string" }, "validate-only": { type: "boolean" }, "create-missing-groups": { type: "boolean" } },
     async run(input) {
       const file = str(input.flags, "file") ?? "-";
       let exported;
@@ -198,9 +203,13 @@ const SUB_COMMANDS: Record<string, SubCommand> = {
         if (error instanceof UsageError) throw error;
         throw new UsageError(`${file === "-" ? "standard input" : `"${file}"`} is not a jobwire export: ${error instanceof Error ? error.message : String(error)}`);
       }
-      const reply = await input.clients().jobs.importJobs({ jobs: exported.jobs, validateOnly: input.flags["validate-only"] === true });
+      const reply = await input.clients().jobs.importJobs({
+        jobs: exported.jobs,
+        validateOnly: input.flags["validate-only"] === true,
+        createMissingGroups: input.flags["create-missing-groups"] === true,
+      });
       if (input.json) printJson(ImportJobsResponseSchema, reply);
-      else printTable(["KEY", "JOB", "RESULT"], reply.results.map((r) => [r.key, r.job, r.created ? "created" : "updated"]));
+      else printTable(["KEY", "JOB", "RESULT"], reply.results.map((r) => [r.key, r.job, enumLabel(ImportOutcomeSchema, r.outcome)]));
     },
   },
 };
