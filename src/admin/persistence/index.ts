@@ -38,7 +38,6 @@ export { GLUE_VERSIONS_KEPT, getGlueVersion, insertGlueVersion, listGlueVersions
 export type { NewGlueVersion } from "./repositories/glue-version.repository.js";
 export {
   advanceJobSchedule,
-  applyJobPlan,
   claimDueJobs,
   resumeDelayedJob,
   countJobs,

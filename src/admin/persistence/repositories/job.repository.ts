@@ -265,35 +265,13 @@ function dueJobsQuery(db: Kysely<Database>, dueBefore: number, limit: number) {
  * Claims due RUNNING jobs for planning inside the caller's transaction. On MySQL/MariaDB and PostgreSQL the rows
  * are locked with `FOR UPDATE SKIP LOCKED`, so several admins claim disjoint sets in parallel instead of queuing
  * behind one global lock; SQLite has a single writer and needs no row locks. The caller must advance each job
- * (see `applyJobPlan`) before committing.
+ * (see `applyJobPlans`) before committing.
  */
 export async function claimDueJobs(trx: Kysely<Database>, dueBefore: number, limit: number): Promise<Job[]> {
   let query = dueJobsQuery(trx, dueBefore, limit);
   if (dialectOf(trx) !== "sqlite") query = query.forUpdate().skipLocked();
   const rows = await query.execute();
   return rows.map(rowToJob);
-}
-
-/**
- * Writes the outcome of planning one claimed job (its new next/last fire time, and STOPPED when its schedule has
- * ended) only if its next fire time is still `expectedNextFireTime`: a job changed since it was read (stopped,
- * rescheduled, or planned by another admin) is left alone, and the caller drops the plan.
- */
-export async function applyJobPlan(
-  db: Kysely<Database>,
-  id: number,
-  expectedNextFireTime: number,
-  schedule: JobSchedule,
-  now: number,
-): Promise<boolean> {
-  const result = await db
-    .updateTable("jw_job")
-    .set({ state: schedule.state, next_fire_time: schedule.nextFireTime, last_fire_time: schedule.lastFireTime, update_time: now })
-    .where("id", "=", id)
-    .where("state", "=", "RUNNING")
-    .where("next_fire_time", "=", expectedNextFireTime)
-    .executeTakeFirst();
-  return toNumber(result.numUpdatedRows) > 0;
 }
 
 /**

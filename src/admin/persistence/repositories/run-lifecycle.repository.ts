@@ -2,6 +2,7 @@ import { sql, type Kysely } from "kysely";
 import type { AlarmState, Run, RunState } from "../../domain/index.js";
 import { caseById, chunks } from "../bulk-case.js";
 import { dialectOf, toFlag, toNumber } from "../dialect.js";
+import { inTransaction } from "../transaction.js";
 import type { Database } from "../tables/index.js";
 import { rowToRun, type TriggerOutcome } from "./run.repository.js";
 
@@ -24,25 +25,12 @@ export interface RunFinish {
 export const FAILED_RUN_STATES: readonly RunState[] = ["FAILED", "TIMED_OUT", "LOST"];
 
 /**
- * Finishes a PENDING or RUNNING run; false when it was finished already. This conditional update is the one
- * place a run becomes final, so a duplicate callback, a late executor result after a timeout, or two admins
- * sweeping the same lost run change nothing the second time.
+ * Finishes a PENDING or RUNNING run; false when it was finished already. It is `finishRuns` for one run:
+ * that conditional update is the one place a run becomes final, so a duplicate callback, a late executor result
+ * after a timeout, or two admins sweeping the same lost run change nothing the second time.
  */
 export async function finishRun(db: Kysely<Database>, id: number, finish: RunFinish): Promise<boolean> {
-  const result = await db
-    .updateTable("jw_run")
-    .set({
-      state: finish.state,
-      handle_message: finish.handleMessage,
-      handle_time: finish.handleTime,
-      retryable: toFlag(finish.retryable),
-      alarm_state: finish.alarmState,
-      update_time: finish.handleTime,
-    })
-    .where("id", "=", id)
-    .where("state", "in", ["PENDING", "RUNNING"])
-    .executeTakeFirst();
-  return toNumber(result.numUpdatedRows) > 0;
+  return (await inTransaction(db, (trx) => finishRuns(trx, [{ id, finish }]))).has(id);
 }
 
 /**
