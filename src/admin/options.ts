@@ -98,8 +98,10 @@ export interface AdminOptions {
   misfireThresholdMs?: number;
   /**
    * How long past its instant a planned fire stays with the admin that planned it; then any admin of the
-   * cluster may take it over (the planning admin died). Bounds the delay of a crashed admin's fires.
-   * @default 2000
+   * cluster may take it over (the planning admin died). Bounds the delay of a crashed admin's fires: at most this
+   * plus one `scanIntervalMs`. A live admin marks its fires `dispatchLeadMs` before their instant, far inside the
+   * lease; one that falls further behind loses them to another admin, which is safe (a fire is marked once).
+   * @default 1500
    */
   takeoverAfterMs?: number;
   /**
@@ -233,7 +235,7 @@ export function resolveAdminOptions(options: AdminOptions = {}): ResolvedAdminOp
     scanIntervalMs,
     planBatchSize: count("planBatchSize", options.planBatchSize, 1_000, 1),
     misfireThresholdMs: positive("misfireThresholdMs", options.misfireThresholdMs, 5_000),
-    takeoverAfterMs: positive("takeoverAfterMs", options.takeoverAfterMs, 2_000),
+    takeoverAfterMs: positive("takeoverAfterMs", options.takeoverAfterMs, 1_500),
     dispatchLeadMs: count("dispatchLeadMs", options.dispatchLeadMs, 300, 0),
     monitorIntervalMs: positive("monitorIntervalMs", options.monitorIntervalMs, 1_000),
     runRetentionDays: count("runRetentionDays", options.runRetentionDays, 30, 0),
