@@ -111,12 +111,12 @@ describe("RunBatcher", () => {
       await server?.close(0);
     });
 
-    it("makes one call per turn and splits a turn of more than 500 runs into calls of at most 500", async () => {
+    it("makes one call per turn and splits a turn of more than 100 runs into calls of at most 100", async () => {
       const batcher = new RunBatcher(clients, 5_000);
-      const requests = Array.from({ length: 1_200 }, (_, i) => runRequest({ handler: "h", param: String(i) }));
+      const requests = Array.from({ length: 250 }, (_, i) => runRequest({ handler: "h", param: String(i) }));
       const results = await outcomes(requests.map((req) => batcher.run(server.url, credentials, req)));
       expect(results.every((r) => r === "ok")).toBe(true);
-      expect(calls.map((c) => c.runs.length)).toEqual([500, 500, 200]);
+      expect(calls.map((c) => c.runs.length)).toEqual([100, 100, 50]);
       expect(calls.flatMap((c) => c.runs.map((r) => r.param))).toEqual(requests.map((r) => r.param));
     });
   });
