@@ -214,10 +214,13 @@ describe("web console in Chromium", () => {
     await goto(`/runs?job=${encodeURIComponent(sleeper?.name ?? "")}`);
     const runRow = page.locator(`tr[data-run="${runs[0] ?? ""}"]`);
     // The list is read once; reload until the executor has accepted the run and the Kill button is offered.
+    // After each reload the list is fetched again: wait for the run's row to render before looking for the button
+    // (looking at once raced the fetch, and on a loaded machine always saw the row missing).
     await waitFor("the sleeper run to be running", async () => {
       await page.reload();
+      await runRow.waitFor({ timeout: 15_000 });
       return (await runRow.getByRole("button", { name: "Kill" }).count()) > 0 ? true : undefined;
-    }, 20_000, 250);
+    }, 60_000, 250);
     await runRow.getByRole("button", { name: "Kill" }).click();
     await runRow.getByTestId("run-state").filter({ hasText: "killed" }).waitFor();
     await screenshot(page, "07b-runs-killed");
