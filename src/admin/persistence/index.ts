@@ -87,6 +87,7 @@ export {
   insertRuns,
   listRuns,
   markRunTriggered,
+  markRunsTriggered,
   nthNewestRunId,
   recordTriggerResult,
   setRunAlarmState,
@@ -105,7 +106,6 @@ export {
   listOverdueRuns,
   listRunningRuns,
   listStalePendingRuns,
-  markRunsTriggered,
   setMissedBeats,
 } from "./repositories/run-lifecycle.repository.js";
 export { applyJobPlans, type JobPlan } from "./repositories/job-plan.repository.js";

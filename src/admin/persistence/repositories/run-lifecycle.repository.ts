@@ -1,10 +1,10 @@
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { AlarmState, Run, RunState } from "../../domain/index.js";
 import { caseById, chunks } from "../bulk-case.js";
 import { dialectOf, toFlag, toNumber } from "../dialect.js";
 import { inTransaction } from "../transaction.js";
 import type { Database } from "../tables/index.js";
-import { rowToRun, type TriggerOutcome } from "./run.repository.js";
+import { rowToRun } from "./run.repository.js";
 
 /**
  * The scheduler's queries on runs: finishing them once, and the sweeps that find runs needing the admin's
@@ -67,32 +67,6 @@ export async function finishRuns(trx: Kysely<Database>, items: readonly { readon
     for (const id of open) done.add(id);
   }
   return done;
-}
-
-/**
- * Records accepted (or failed) trigger results of many runs with one UPDATE per chunk; the set-based form of
- * `markRunTriggered` with the same conditions: only runs whose trigger is still PENDING change, and the run state
- * moves only from PENDING, because a fast handler's result may have finished the run before the executor's answer
- * to `Run` arrived.
- */
-export async function markRunsTriggered(trx: Kysely<Database>, items: readonly { readonly id: number; readonly outcome: TriggerOutcome }[], now: number): Promise<void> {
-  const dialect = dialectOf(trx);
-  for (const chunk of chunks(items)) {
-    const column = <V extends string | number>(pick: (outcome: TriggerOutcome) => V): Map<number, V> => new Map(chunk.map((item) => [item.id, pick(item.outcome)]));
-    await trx
-      .updateTable("jw_run")
-      .set({
-        trigger_state: caseById(dialect, column((o) => o.triggerState), "text"),
-        executor_address: caseById(dialect, column((o) => o.executorAddress), "text"),
-        trigger_report: caseById(dialect, column((o) => JSON.stringify(o.triggerReport)), "text"),
-        state: sql<string>`case when ${sql.ref("state")} = ${"PENDING"} then ${caseById(dialect, column((o) => o.state), "text")} else ${sql.ref("state")} end`,
-        deadline_time: caseById(dialect, column((o) => o.deadlineTime), "bigint"),
-        update_time: now,
-      })
-      .where("id", "in", chunk.map((item) => item.id))
-      .where("trigger_state", "=", "PENDING")
-      .execute();
-  }
 }
 
 /** Reads runs by id (unknown ids are absent from the result). */

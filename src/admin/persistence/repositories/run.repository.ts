@@ -10,6 +10,7 @@ import {
   type TriggerReport,
   type TriggerState,
 } from "../../domain/index.js";
+import { caseById, chunks } from "../bulk-case.js";
 import { dialectOf, fromFlag, insertAndGetId, toFlag, toNumber } from "../dialect.js";
 import { checkPageRequest, EMPTY_PAGE, toPage, type Page, type PageRequest } from "../paging.js";
 import { enumValue, int, jsonObject } from "../row-values.js";
@@ -193,20 +194,36 @@ export async function countRunsByState(db: Kysely<Database>, filter: RunFilter):
  * report is kept either way.
  */
 export async function markRunTriggered(db: Kysely<Database>, id: number, outcome: TriggerOutcome, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable("jw_run")
-    .set({
-      trigger_state: outcome.triggerState,
-      executor_address: outcome.executorAddress,
-      trigger_report: JSON.stringify(outcome.triggerReport),
-      state: sql<string>`case when ${sql.ref("state")} = ${"PENDING"} then ${outcome.state} else ${sql.ref("state")} end`,
-      deadline_time: outcome.deadlineTime,
-      update_time: now,
-    })
-    .where("id", "=", id)
-    .where("trigger_state", "=", "PENDING")
-    .executeTakeFirst();
-  return toNumber(result.numUpdatedRows) > 0;
+  return (await markRunsTriggered(db, [{ id, outcome }], now)) > 0;
+}
+
+/**
+ * Records accepted (or failed) trigger results of many runs with one UPDATE per chunk and returns how many changed
+ * (`markRunTriggered` is the same for one run): only runs whose trigger is still PENDING change, and the run state
+ * moves only from PENDING, because a fast handler's result may have finished the run before the executor's answer
+ * to `Run` arrived.
+ */
+export async function markRunsTriggered(trx: Kysely<Database>, items: readonly { readonly id: number; readonly outcome: TriggerOutcome }[], now: number): Promise<number> {
+  const dialect = dialectOf(trx);
+  let updated = 0;
+  for (const chunk of chunks(items)) {
+    const column = <V extends string | number>(pick: (outcome: TriggerOutcome) => V): Map<number, V> => new Map(chunk.map((item) => [item.id, pick(item.outcome)]));
+    const result = await trx
+      .updateTable("jw_run")
+      .set({
+        trigger_state: caseById(dialect, column((o) => o.triggerState), "text"),
+        executor_address: caseById(dialect, column((o) => o.executorAddress), "text"),
+        trigger_report: caseById(dialect, column((o) => JSON.stringify(o.triggerReport)), "text"),
+        state: sql<string>`case when ${sql.ref("state")} = ${"PENDING"} then ${caseById(dialect, column((o) => o.state), "text")} else ${sql.ref("state")} end`,
+        deadline_time: caseById(dialect, column((o) => o.deadlineTime), "bigint"),
+        update_time: now,
+      })
+      .where("id", "in", chunk.map((item) => item.id))
+      .where("trigger_state", "=", "PENDING")
+      .executeTakeFirst();
+    updated += toNumber(result.numUpdatedRows);
+  }
+  return updated;
 }
 
 /** `markRunTriggered` for the trigger pipeline: takes the report as `report` and returns the stored run. */
