@@ -11,7 +11,8 @@ import { createConsoleLogger, silentLogger } from "../src/shared/logger.js";
 async function main(): Promise<void> {
   const raw = process.env["JOBWIRE_BENCH_ADMIN"];
   if (raw === undefined) throw new Error("JOBWIRE_BENCH_ADMIN is not set");
-  const options = JSON.parse(raw) as AdminOptions;
+  // JOBWIRE_BENCH_ADMIN_OPTIONS (JSON) overrides admin options for experiments, e.g. {"dispatchLeadMs": 500}.
+  const options = { ...(JSON.parse(raw) as AdminOptions), ...(JSON.parse(process.env["JOBWIRE_BENCH_ADMIN_OPTIONS"] ?? "{}") as AdminOptions) };
   const logger = process.env["JOBWIRE_BENCH_ADMIN_LOG"] === "1" ? createConsoleLogger(`admin ${options.nodeId ?? ""}`, "info") : silentLogger;
   const queryStats = process.env["JOBWIRE_BENCH_QUERY_STATS"] === "1" ? await import("./scheduler-query-stats.js") : undefined;
   queryStats?.installQueryStats();

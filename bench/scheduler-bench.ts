@@ -360,6 +360,20 @@ async function measureWindow(
     log();
   }
   const report = analyseSlots(plan, executor.starts);
+  if (process.env["JOBWIRE_BENCH_DEBUG"] === "1") {
+    // Where the late starts are: per planned instant, how many started more than 50 ms late and the worst.
+    const byInstant = new Map<number, { late: number; worst: number; n: number }>();
+    for (const start of executor.starts) {
+      const entry = byInstant.get(start.scheduledTime) ?? { late: 0, worst: 0, n: 0 };
+      const lateness = start.startedAt - start.scheduledTime;
+      entry.n++;
+      if (lateness > 50) entry.late++;
+      entry.worst = Math.max(entry.worst, lateness);
+      byInstant.set(start.scheduledTime, entry);
+    }
+    const lines = [...byInstant].filter(([, e]) => e.late > 0).sort(([a], [b]) => a - b).slice(0, 40);
+    progress(`${label}: instants with starts > 50 ms late: ${lines.map(([at, e]) => `${new Date(at).toISOString().slice(17, 23)} ${e.late}/${e.n} worst ${e.worst}`).join("; ") || "none"}`);
+  }
   if (report.missed > 0) progress(`${label}: drain ${drain}; ${report.missed.toLocaleString("en-US")} slots never started`);
   return { ...report, drain };
 }

@@ -1,7 +1,8 @@
 /**
  * The benchmarks' executor: a real `ExecutorService` over h2c (connect-node, the one-port server of
- * `src/shared/net`) whose handler is a no-op that records when it started, and which reports every result over
- * ONE `AdminService.Callback` stream in batches, as the SDK's result reporter does (results of one event-loop
+ * `src/shared/net`) whose handler is a no-op that records when it started. It holds runs sent with `start_time`
+ * until their instant (one timer per instant, as the SDK does) and reports every result over ONE
+ * `AdminService.Callback` stream in batches, as the SDK's result reporter does (results of one event-loop
  * turn go out together, at most 500 per message; a result is forgotten only when the admin acks it, i.e. after
  * the admin's write committed; unacked results are re-sent on a new stream after a stream failure).
  *
@@ -10,7 +11,7 @@
  * measure the admin and its database.
  */
 import { create } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { AdminService, CallbackRequestSchema, RunResultSchema, type CallbackRequest, type RunResult } from "../src/gen/jobwire/v1/admin_service_pb.js";
@@ -148,15 +149,39 @@ export async function startFakeExecutor(): Promise<FakeExecutor> {
     scheduleSend();
   };
 
+  /**
+   * Runs held for their instant (`start_time`), by the instant: one timer per instant, as the SDK does. The admin
+   * runs on this machine, so its clock is this one (the SDK measures the offset from its registration beats).
+   */
+  const held = new Map<number, RunRequest[]>();
+  const hold = (request: RunRequest): void => {
+    const at = request.startTime === undefined ? 0 : timestampMs(request.startTime);
+    if (at <= Date.now()) {
+      accept(request);
+      return;
+    }
+    let runs = held.get(at);
+    if (runs === undefined) {
+      const created: RunRequest[] = [];
+      held.set(at, created);
+      setTimeout(() => {
+        held.delete(at);
+        for (const run of created) accept(run);
+      }, at - Date.now());
+      runs = created;
+    }
+    runs.push(request);
+  };
+
   const handler = connectNodeAdapter({
     routes: (router) =>
       router.service(ExecutorService, {
         run(request) {
-          accept(request);
+          hold(request);
           return create(RunResponseSchema, {});
         },
         runBatch(request) {
-          return create(RunBatchResponseSchema, { results: request.runs.map((run) => (accept(run), create(RunBatchResultSchema, { runId: run.runId }))) });
+          return create(RunBatchResponseSchema, { results: request.runs.map((run) => (hold(run), create(RunBatchResultSchema, { runId: run.runId }))) });
         },
         kill() {
           return create(KillResponseSchema, {});

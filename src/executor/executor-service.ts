@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
   BeatResponseSchema,
@@ -15,6 +16,7 @@ import { SDK_VERSION } from "../shared/version.js";
 import type { GlueHandlers } from "./glue-handlers.js";
 import type { HandlerRegistry } from "./handler-registry.js";
 import type { JobQueues } from "./job-queues.js";
+import { MAX_HOLD_MS } from "./held-runs.js";
 import { streamRunLog } from "./log-stream.js";
 import { toRunSpec, toSafeId } from "./proto-convert.js";
 import { RunRefusal, type RegisteredHandler, type RunRefusalKind, type RunSpec } from "./run-spec.js";
@@ -43,8 +45,12 @@ export function createExecutorService(deps: ExecutorServiceDeps): ServiceImpl<ty
   const accept = (req: RunRequest): RunResponse => {
     const spec = toRunSpec(req, Date.now());
     const handler = resolveHandler(spec, deps);
+    const startAt = req.startTime === undefined ? undefined : timestampMs(req.startTime);
+    if (startAt !== undefined && deps.queues.holdMs(startAt) > MAX_HOLD_MS) {
+      throw new ConnectError(`start_time: ${new Date(startAt).toISOString()} is more than ${MAX_HOLD_MS / 1000} s ahead of the admin's clock as this executor sees it`, Code.InvalidArgument);
+    }
     try {
-      return create(RunResponseSchema, { queuedAhead: deps.queues.submit(spec, handler) });
+      return create(RunResponseSchema, { queuedAhead: deps.queues.submit(spec, handler, startAt) });
     } catch (error) {
       if (error instanceof RunRefusal) throw new ConnectError(error.message, REFUSAL_CODES[error.kind]);
       throw error;

@@ -10,6 +10,7 @@ import { JobQueues } from "./job-queues.js";
 import { createExecutorMetrics, type ExecutorMetrics } from "./metrics/index.js";
 import { startLogRetention } from "./log-retention.js";
 import { advertisedAddress, resolveExecutorOptions, type ExecutorOptions, type ResolvedExecutorOptions } from "./options.js";
+import { AdminClock } from "./admin-clock.js";
 import { Registrar } from "./registration.js";
 import { GlueHandlers } from "./glue-handlers.js";
 import type { ScriptGlueType } from "./glue-interpreters.js";
@@ -129,6 +130,8 @@ class EmbeddedExecutor implements Executor {
   private readonly glue: GlueHandlers;
   private readonly queues: JobQueues;
   private readonly registrar: Registrar;
+  /** The admins' clock, measured by the registration beats; runs delivered ahead start by it. */
+  private readonly adminClock = new AdminClock();
   private readonly metrics: ExecutorMetrics | undefined;
   private server: RpcServer | undefined;
   private publicAddress: string | undefined;
@@ -156,6 +159,7 @@ class EmbeddedExecutor implements Executor {
         return this.reporter.report(result);
       },
       isUnacked: (runId) => this.reporter.isUnacked(runId),
+      adminNow: () => this.adminClock.now(),
       ...(internals.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: internals.idleTimeoutMs }),
       ...(internals.abortGraceMs === undefined ? {} : { abortGraceMs: internals.abortGraceMs }),
     });
@@ -171,6 +175,7 @@ class EmbeddedExecutor implements Executor {
       intervalMs: options.registryIntervalMs,
       logger,
       snapshot: () => ({ handlerNames: this.handlers.names(), runningRunIds: this.queues.activeRunIds(), queueDepths: this.queues.depths() }),
+      onAdminTime: (sentAt, adminTime, receivedAt) => this.adminClock.observe(sentAt, adminTime, receivedAt),
     });
   }
 

@@ -1,4 +1,5 @@
 import type { Logger } from "../shared/logger.js";
+import { HeldRuns } from "./held-runs.js";
 import { JobQueue } from "./job-queue.js";
 import { RunExecution } from "./run-execution.js";
 import type { RunResultRecord } from "./run-result.js";
@@ -16,6 +17,8 @@ export interface JobQueuesDeps {
   readonly report: (result: RunResultRecord) => void;
   /** True if a run's result is still waiting for an admin's ack: the run is over here and must not run again. */
   readonly isUnacked: (runId: number) => boolean;
+  /** The admin's clock as estimated here, for runs to start at an instant; the local clock by default. */
+  readonly adminNow?: () => number;
   readonly idleTimeoutMs?: number;
   readonly abortGraceMs?: number;
 }
@@ -37,14 +40,38 @@ export class JobQueues {
   /** `destroy` of queues that ended by idleness, so that a new queue of the job inits only after it. */
   private readonly retiring = new Map<number, Promise<void>>();
   private stopping = false;
+  /** Runs accepted with a start delay, not yet in their job's queue. */
+  private readonly held: HeldRuns;
 
-  constructor(private readonly deps: JobQueuesDeps) {}
+  constructor(private readonly deps: JobQueuesDeps) {
+    this.held = new HeldRuns({ release: (spec, handler) => this.enqueue(spec, handler), report: deps.report, adminNow: deps.adminNow ?? Date.now });
+  }
 
-  /** Accepts a run; returns the number of runs of its job ahead of it. Throws RunRefusal. */
-  submit(spec: RunSpec, handler: RegisteredHandler): number {
+  /**
+   * Accepts a run; returns the number of runs of its job ahead of it. Throws RunRefusal. With a start instant (on
+   * the admin's clock) still ahead, the run is held until then and its block strategy is applied at that moment
+   * (0 is returned: nothing is ahead of it yet).
+   */
+  submit(spec: RunSpec, handler: RegisteredHandler, startAt?: number): number {
+    if (startAt === undefined || this.held.delayUntil(startAt) <= 0) return this.enqueue(spec, handler);
+    this.checkNew(spec.runId);
+    this.held.hold(spec, handler, startAt);
+    return 0;
+  }
+
+  /** How long a run to start at `startAt` (admin clock) would be held from now. */
+  holdMs(startAt: number): number {
+    return this.held.delayUntil(startAt);
+  }
+
+  private checkNew(runId: number): void {
     if (this.stopping) throw new RunRefusal("stopping", "the executor is stopping and accepts no new runs");
-    if (this.runs.has(spec.runId)) throw new RunRefusal("duplicate", `run ${spec.runId} is already queued or running on this executor`);
-    if (this.deps.isUnacked(spec.runId)) throw new RunRefusal("duplicate", `run ${spec.runId} has already finished on this executor; its result is being reported`);
+    if (this.runs.has(runId) || this.held.has(runId)) throw new RunRefusal("duplicate", `run ${runId} is already queued or running on this executor`);
+    if (this.deps.isUnacked(runId)) throw new RunRefusal("duplicate", `run ${runId} has already finished on this executor; its result is being reported`);
+  }
+
+  private enqueue(spec: RunSpec, handler: RegisteredHandler): number {
+    this.checkNew(spec.runId);
     const existing = this.queues.get(spec.jobId);
     const queue = existing ?? this.createQueue(spec.jobId);
     const run = new RunExecution(spec, handler, { logDir: this.deps.logDir, logger: this.deps.logger, report: this.deps.report });
@@ -61,22 +88,24 @@ export class JobQueues {
 
   /** Kills one run (queued or running); returns the ids actually killed (empty if the run is not here). */
   killRun(runId: number, reason: string): number[] {
+    if (this.held.kill(runId, reason)) return [runId];
     const queue = this.runs.get(runId);
     return queue !== undefined && queue.kill(runId, reason) ? [runId] : [];
   }
 
   /** Kills every queued and running run of a job. */
   killJob(jobId: number, reason: string): number[] {
-    return this.queues.get(jobId)?.killAll(reason) ?? [];
+    return [...this.held.killJob(jobId, reason), ...(this.queues.get(jobId)?.killAll(reason) ?? [])];
   }
 
   /** True while the run is queued or running here (its log may still grow). */
   isActive(runId: number): boolean {
-    return this.runs.has(runId);
+    return this.runs.has(runId) || this.held.has(runId);
   }
 
+  /** Runs queued, running or held for their start instant. */
   activeRunIds(): number[] {
-    return [...this.runs.keys()];
+    return [...this.held.runIds(), ...this.runs.keys()];
   }
 
   /** Whether a job is idle here, for `IdleBeat` (BUSYOVER routing). */
@@ -93,6 +122,7 @@ export class JobQueues {
   /** Stops every queue: see `JobQueue.close`. Resolves when every result is reported and every `destroy` ran. */
   async close(graceMs: number, reason: string): Promise<void> {
     this.stopping = true;
+    this.held.failAll(`${reason}; the run was waiting for its start instant and did not start`);
     await Promise.all([...this.queues.values()].map((queue) => queue.close(graceMs, reason)));
     await Promise.all([...this.retiring.values()]);
     this.queues.clear();

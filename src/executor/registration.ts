@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { ConnectError } from "@connectrpc/connect";
 import { JobQueueDepthSchema, RegistryRemoveRequestSchema, RegistryRequestSchema } from "../gen/jobwire/v1/admin_service_pb.js";
 import type { Logger } from "../shared/logger.js";
@@ -22,6 +23,8 @@ export interface RegistrarOptions {
   readonly snapshot: () => RegistrationSnapshot;
   /** Deadline of each call to one admin before the next one is tried. */
   readonly callTimeoutMs?: number;
+  /** Receives each answered beat's local send and receive instants with the admin's time from the answer. */
+  readonly onAdminTime?: (sentAt: number, adminTime: number, receivedAt: number) => void;
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 3_000;
@@ -80,7 +83,11 @@ export class Registrar {
       runningRunIds: snapshot.runningRunIds.map(BigInt),
       queueDepths: snapshot.queueDepths.map((depth) => create(JobQueueDepthSchema, { jobId: BigInt(depth.jobId), queued: depth.queued, running: depth.running })),
     });
-    const errors = await this.firstAnswering((endpoint, timeoutMs) => endpoint.client.registry(request, { timeoutMs }));
+    const errors = await this.firstAnswering(async (endpoint, timeoutMs) => {
+      const sentAt = Date.now();
+      const response = await endpoint.client.registry(request, { timeoutMs });
+      if (response.serverTime !== undefined) this.options.onAdminTime?.(sentAt, timestampMs(response.serverTime), Date.now());
+    });
     if (errors === undefined) {
       if (!this.registered) this.options.logger.info("registered with the admin", { appName: this.options.appName, address: request.address });
       this.registered = true;

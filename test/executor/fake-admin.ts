@@ -43,6 +43,8 @@ export interface FakeAdminOptions {
   readonly reject?: (runId: number) => string | undefined;
   /** Serve TLS (mutual when `requireClientCert`) instead of h2c. */
   readonly tls?: ResolvedTlsOptions;
+  /** How far this admin's clock (its `server_time`) is ahead of the machine's. */
+  readonly clockOffsetMs?: number;
 }
 
 /**
@@ -70,7 +72,7 @@ export async function startFakeAdmin(options: FakeAdminOptions): Promise<FakeAdm
       router.service(AdminService, {
         registry(req) {
           registrations.push(req);
-          return create(RegistryResponseSchema, { beatInterval: durationFromMs(30_000), deadTimeout: durationFromMs(90_000), serverTime: timestampFromMs(Date.now()) });
+          return create(RegistryResponseSchema, { beatInterval: durationFromMs(30_000), deadTimeout: durationFromMs(90_000), serverTime: timestampFromMs(Date.now() + (options.clockOffsetMs ?? 0)) });
         },
         registryRemove(req) {
           removals.push(req);

@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import type { Executor, ExecutorInternals } from "../../src/executor/executor.js";
 import { callExecutor, makeLogDir, testExecutor, ACCESS_TOKEN, APP_NAME, type ExecutorCaller } from "./harness.js";
-import { startFakeAdmin, type FakeAdmin } from "./fake-admin.js";
+import { startFakeAdmin, type FakeAdmin, type FakeAdminOptions } from "./fake-admin.js";
 import type { ExecutorOptions } from "../../src/executor/index.js";
 import type { RunResult } from "../../src/gen/jobwire/v1/admin_service_pb.js";
 import { waitFor } from "./wait-for.js";
@@ -83,8 +83,12 @@ export interface ExecutorFixture {
   close(): Promise<void>;
 }
 
-export async function startExecutorFixture(overrides: Partial<ExecutorOptions> = {}, internals: ExecutorInternals = {}): Promise<ExecutorFixture> {
-  const admin = await startFakeAdmin({ appName: APP_NAME, accessToken: ACCESS_TOKEN });
+export async function startExecutorFixture(
+  overrides: Partial<ExecutorOptions> = {},
+  internals: ExecutorInternals = {},
+  adminOptions: Partial<FakeAdminOptions> = {},
+): Promise<ExecutorFixture> {
+  const admin = await startFakeAdmin({ appName: APP_NAME, accessToken: ACCESS_TOKEN, ...adminOptions });
   const logDir = await makeLogDir();
   const executor = testExecutor(["http://127.0.0.1:1", admin.url], logDir, { registryIntervalMs: 200, ...overrides }, internals);
   const handlers = new TestHandlers();

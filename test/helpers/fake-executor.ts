@@ -6,6 +6,8 @@ import {
   ExecutorService,
   IdleBeatResponseSchema,
   KillResponseSchema,
+  RunBatchResponseSchema,
+  RunBatchResultSchema,
   RunResponseSchema,
   type KillRequest,
   type RunRequest,
@@ -24,12 +26,20 @@ export interface FakeExecutor {
   stop(): Promise<void>;
 }
 
+export interface FakeExecutorOptions {
+  /**
+   * Implement `RunBatch` (each run recorded in `runs` with its `start_time`, refusals from `onRun` per run);
+   * without it the executor answers UNIMPLEMENTED, as an SDK that only has `Run` does.
+   */
+  readonly runBatch?: boolean;
+}
+
 /**
  * A stand-in executor for admin-side tests: a real ExecutorService over h2c that records every call. It does not
  * run handlers or report results; tests finish runs themselves (through the admin's finisher or Callback) so
  * that each admin behaviour is checked on its own.
  */
-export async function startFakeExecutor(): Promise<FakeExecutor> {
+export async function startFakeExecutor(options: FakeExecutorOptions = {}): Promise<FakeExecutor> {
   const runs: RunRequest[] = [];
   const kills: KillRequest[] = [];
   let behaviour: RunBehaviour = () => undefined;
@@ -41,6 +51,24 @@ export async function startFakeExecutor(): Promise<FakeExecutor> {
           await behaviour(request);
           return create(RunResponseSchema, {});
         },
+        ...(options.runBatch === true
+          ? {
+              async runBatch(request) {
+                const results = [];
+                for (const run of request.runs) {
+                  runs.push(run);
+                  try {
+                    await behaviour(run);
+                    results.push(create(RunBatchResultSchema, { runId: run.runId }));
+                  } catch (error) {
+                    const refusal = ConnectError.from(error);
+                    results.push(create(RunBatchResultSchema, { runId: run.runId, code: refusal.code, message: refusal.rawMessage }));
+                  }
+                }
+                return create(RunBatchResponseSchema, { results });
+              },
+            }
+          : {}),
         kill(request) {
           kills.push(request);
           return create(KillResponseSchema, { killedRunIds: request.target.case === "runId" ? [request.target.value] : [] });

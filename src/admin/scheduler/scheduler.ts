@@ -85,12 +85,17 @@ export class Scheduler {
   private readonly queue: TimerQueue<PlannedFire>;
   private readonly queued = new Set<number>();
   private readonly inFlight = new Set<Promise<void>>();
-  /** Fires already turned into runs, waiting for their instant to call the executors; by instant. */
-  private readonly waitingForInstant = new Map<number, { handle: unknown; dispatches: (() => Promise<unknown>)[] }>();
+  /** In-flight dispatches waiting for their instant (see `untilInstant`). */
+  private readonly parked = new Set<Promise<void>>();
+  private parkWaiters: (() => void)[] = [];
+  /** Dispatches waiting for their instant to call an executor that cannot hold runs; by instant. */
+  private readonly waitingForInstant = new Map<number, { handle: unknown; waiters: (() => void)[] }>();
   private lastOwnFireId = 0;
   private dueBatch: PlannedFire[] = [];
   private loopTimer: unknown = undefined;
   private running = false;
+  /** Set by `stop()`: from then on nothing waits for an instant. (Tests drive `tick()` without `start()`.) */
+  private stopping = false;
   private current: Promise<unknown> | undefined;
   private wakeRequested = false;
 
@@ -106,6 +111,7 @@ export class Scheduler {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = false;
     this.schedule(0);
   }
 
@@ -122,20 +128,22 @@ export class Scheduler {
    */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     if (this.loopTimer !== undefined) this.deps.clock.clearTimeout(this.loopTimer);
     this.loopTimer = undefined;
     await this.current?.catch(() => undefined);
     this.queue.stop();
     this.queue.drain();
     this.queued.clear();
-    // Fires already marked dispatched and turned into runs belong to no one else now: their executors are called
-    // at once (at most the dispatch lead early) rather than leaving their runs PENDING.
-    await Promise.allSettled([...this.inFlight]);
+    // Fires already marked dispatched and turned into runs belong to no one else now: executors that cannot hold
+    // runs are called at once (at most the dispatch lead early) rather than leaving their runs PENDING; no new wait
+    // starts once `stopping` is set.
     for (const [at, waiting] of [...this.waitingForInstant]) {
       this.deps.clock.clearTimeout(waiting.handle);
       this.releaseInstant(at);
     }
-    await Promise.allSettled([...this.inFlight]);
+    // A store batch in flight starts its runs' dispatches when it commits: wait for those too.
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     try {
       await releaseFires(this.deps.db, this.deps.options.nodeId);
     } catch (error) {
@@ -150,12 +158,19 @@ export class Scheduler {
     return { ...planned, firesQueued };
   }
 
-  /** Resolves once every dispatch whose instant has come has stored its trigger results (for tests). */
+  /**
+   * Resolves once every dispatch has stored its trigger results, except those waiting for their instant to call an
+   * executor that cannot hold runs (for tests).
+   */
   async idle(): Promise<void> {
     // Released fires are flushed in a microtask; let it run before looking at what is in flight.
     await Promise.resolve();
-    while (this.inFlight.size > 0 || this.dueBatch.length > 0) {
-      await Promise.allSettled([...this.inFlight]);
+    for (;;) {
+      const active = [...this.inFlight].filter((dispatch) => !this.parked.has(dispatch));
+      if (active.length === 0 && this.dueBatch.length === 0) return;
+      // A dispatch may park while we wait for it: wake up then and look again.
+      await Promise.race([Promise.allSettled(active), new Promise<void>((wake) => this.parkWaiters.push(wake))]);
+      this.parkWaiters = [];
       await Promise.resolve();
     }
   }
@@ -354,44 +369,54 @@ export class Scheduler {
       const runs = await trigger.createRunsForMany(trx, owned);
       return owned.map((prepared, i) => ({ prepared, runs: runs[i] ?? [] }));
     });
-    // The store work was done ahead of the instant (dispatchLeadMs); the executors are called at it.
-    for (const { prepared, runs } of created) this.atInstant(prepared.request.scheduledTime, () => trigger.dispatchAll(runs, prepared));
+    // The store work was done ahead of the instant (dispatchLeadMs), and the runs go to their executors now, to
+    // be held there until the instant; an executor that cannot hold runs is called at the instant.
+    for (const { prepared, runs } of created) {
+      const at = prepared.request.scheduledTime;
+      const dispatch: { tracked?: Promise<void> } = {};
+      dispatch.tracked = this.track(trigger.dispatchAll(runs, prepared, { untilInstant: () => this.untilInstant(at, dispatch.tracked) }));
+    }
   }
 
   /**
-   * Runs `dispatch` at `at` (at once if that has passed), tracked as in flight from then on. Dispatches of one
-   * instant share one timer.
+   * Resolves at `at` (at once if that has passed, or when the scheduler stops). Waits for one instant share a timer.
+   * The dispatch that waits counts as parked meanwhile, so that `idle()` does not wait for the instant.
    */
-  private atInstant(at: number, dispatch: () => Promise<unknown>): void {
+  private untilInstant(at: number, dispatch: Promise<void> | undefined): Promise<void> {
     const { clock } = this.deps;
-    if (at <= clock.now()) {
-      this.track(dispatch());
-      return;
+    if (at <= clock.now() || this.stopping) return Promise.resolve();
+    if (dispatch !== undefined) {
+      this.parked.add(dispatch);
+      for (const wake of this.parkWaiters.splice(0)) wake();
     }
     let waiting = this.waitingForInstant.get(at);
     if (waiting === undefined) {
-      const entry: { handle: unknown; dispatches: (() => Promise<unknown>)[] } = { handle: undefined, dispatches: [] };
+      const entry: { handle: unknown; waiters: (() => void)[] } = { handle: undefined, waiters: [] };
       entry.handle = clock.setTimeout(() => this.releaseInstant(at), at - clock.now());
       this.waitingForInstant.set(at, entry);
       waiting = entry;
     }
-    waiting.dispatches.push(dispatch);
+    const entry = waiting;
+    return new Promise<void>((resolve) => entry.waiters.push(resolve)).then(() => {
+      if (dispatch !== undefined) this.parked.delete(dispatch);
+    });
   }
 
   private releaseInstant(at: number): void {
     const waiting = this.waitingForInstant.get(at);
     if (waiting === undefined) return;
     this.waitingForInstant.delete(at);
-    for (const dispatch of waiting.dispatches) this.track(dispatch());
+    for (const resolve of waiting.waiters) resolve();
   }
 
-  private track(dispatch: Promise<unknown>): void {
-    const tracked = dispatch
+  private track(dispatch: Promise<unknown>): Promise<void> {
+    const tracked: Promise<void> = dispatch
       .then(() => undefined)
       .catch((error: unknown) => {
         this.deps.logger.error("dispatch failed", { error: error instanceof Error ? error.message : String(error) });
       })
       .finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
+    return tracked;
   }
 }

@@ -1,12 +1,26 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { RunBatchRequestSchema, type RunRequest } from "../../gen/jobwire/v1/executor_service_pb.js";
+import { toTimestamp } from "../rpc/convert/time.js";
 import { ExecutorClients, type GroupCredentials } from "./executor-clients.js";
+
+/**
+ * The executor cannot hold a run for its instant (it has no `RunBatch`, which is what promises to honour `start_time`):
+ * the caller must wait for the instant and send the run again without a delay.
+ */
+export class HoldUnsupportedError extends Error {
+  constructor(readonly address: string) {
+    super(`executor ${address} cannot hold runs for their instant`);
+    this.name = "HoldUnsupportedError";
+  }
+}
 
 interface Waiting {
   readonly request: RunRequest;
+  /** Admin-clock instant the executor is to start the run at; undefined to start it on arrival. */
+  readonly startAt: number | undefined;
   readonly resolve: () => void;
-  readonly reject: (error: ConnectError) => void;
+  readonly reject: (error: ConnectError | HoldUnsupportedError) => void;
 }
 
 interface Destination {
@@ -39,7 +53,11 @@ export class RunBatcher {
     private readonly timeoutMs: number,
   ) {}
 
-  run(address: string, credentials: GroupCredentials, request: RunRequest): Promise<void> {
+  /**
+   * Sends one run. With `startAt` (epoch ms of the admin's clock) the executor holds the run until that instant
+   * (`start_time`); an executor that cannot hold runs makes this reject with `HoldUnsupportedError`.
+   */
+  run(address: string, credentials: GroupCredentials, request: RunRequest, startAt?: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const key = `${address}\n${credentials.appName}\n${credentials.accessToken}`;
       let destination = this.pending.get(key);
@@ -47,7 +65,7 @@ export class RunBatcher {
         destination = { address, credentials, waiting: [] };
         this.pending.set(key, destination);
       }
-      destination.waiting.push({ request, resolve, reject });
+      destination.waiting.push({ request, startAt, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -78,9 +96,17 @@ export class RunBatcher {
         item.reject(ConnectError.from(error));
       }
     };
-    if (batch.length === 1 || this.runOnly.has(address)) {
-      await Promise.all(batch.map(single));
+    // Runs to hold go only in RunBatch calls: implementing it is what promises to honour `start_time`.
+    const unheld = async (item: Waiting): Promise<void> => {
+      if (item.startAt === undefined) await single(item);
+      else item.reject(new HoldUnsupportedError(address));
+    };
+    if (this.runOnly.has(address) || (batch.length === 1 && batch[0]?.startAt === undefined)) {
+      await Promise.all(batch.map(unheld));
       return;
+    }
+    for (const item of batch) {
+      if (item.startAt !== undefined) item.request.startTime = toTimestamp(item.startAt);
     }
     try {
       const response = await client.runBatch(create(RunBatchRequestSchema, { runs: batch.map((item) => item.request) }), options);
@@ -91,14 +117,14 @@ export class RunBatcher {
         } else if (result.code === 0) {
           item.resolve();
         } else {
-          item.reject(new ConnectError(result.message, result.code in Code ? (result.code) : Code.Unknown));
+          item.reject(new ConnectError(result.message, result.code in Code ? result.code : Code.Unknown));
         }
       });
     } catch (error) {
       const failure = ConnectError.from(error);
       if (failure.code === Code.Unimplemented) {
         this.runOnly.add(address);
-        await Promise.all(batch.map(single));
+        await Promise.all(batch.map(unheld));
         return;
       }
       for (const item of batch) item.reject(failure);

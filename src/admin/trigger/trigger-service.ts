@@ -6,7 +6,7 @@ import { RunRequestSchema } from "../../gen/jobwire/v1/executor_service_pb.js";
 import type { ExecutorGroup, Job, RouteStrategy, Run, TriggerReport, TriggerType } from "../domain/index.js";
 import { getRun, insertRun, insertRuns, recordTriggerResult, type Database, type NewRun } from "../persistence/index.js";
 import { AcceptedWriter } from "./accepted-writer.js";
-import { RunBatcher } from "./run-batcher.js";
+import { HoldUnsupportedError, RunBatcher } from "./run-batcher.js";
 import { groupAddresses } from "../registry/live-addresses.js";
 import type { RouteProbe, RouteStrategyImpl } from "../routing/index.js";
 import { toProtoEnum } from "../rpc/convert/enums.js";
@@ -17,6 +17,17 @@ import type { ExecutorClients } from "./executor-clients.js";
 import type { TriggerPools } from "./trigger-pools.js";
 import type { AdminMetrics } from "../metrics/index.js";
 import { createExecutorProber } from "./executor-prober.js";
+
+/** How the scheduler dispatches runs ahead of their instant. */
+export interface EarlyDispatch {
+  /** Resolves at the fire's instant (or at once when the scheduler stops). */
+  readonly untilInstant: () => Promise<void>;
+}
+
+interface DispatchPlan extends PreparedFire {
+  readonly startedAt: number;
+  readonly early: EarlyDispatch | undefined;
+}
 
 /** Extra time the admin grants past a run's timeout before it stops waiting for the executor. */
 export const TIMEOUT_GRACE_MS = 10_000;
@@ -168,14 +179,20 @@ export class TriggerService {
     return { ...base, param: request.param ?? job.param, shardIndex: 0, shardTotal: 1, attempt: 0, retriesLeft: job.retry.count, originRunId: request.originRunId ?? 0 };
   }
 
-  /** Routes and dispatches created runs through the trigger pools; resolves once every trigger result is stored. */
-  dispatchAll(runs: readonly Run[], prepared: PreparedFire): Promise<Run[]> {
-    const plan: PreparedFire & { readonly startedAt: number } = { ...prepared, startedAt: this.deps.now() };
-    this.deps.metrics.fireDispatched(prepared.request.triggerType, plan.startedAt - prepared.request.scheduledTime);
+  /**
+   * Routes and dispatches created runs through the trigger pools; resolves once every trigger result is stored.
+   *
+   * With `early` the runs are dispatched ahead of their instant (the scheduler's dispatch lead): each goes to its
+   * executor with a start delay, so that the executor starts it at the instant however many runs share it. An
+   * executor that cannot hold runs gets its run at the instant (`early.untilInstant`).
+   */
+  dispatchAll(runs: readonly Run[], prepared: PreparedFire, early?: EarlyDispatch): Promise<Run[]> {
+    const plan: DispatchPlan = { ...prepared, startedAt: this.deps.now(), early };
+    this.deps.metrics.fireDispatched(prepared.request.triggerType, Math.max(0, plan.startedAt - prepared.request.scheduledTime));
     return Promise.all(runs.map((run) => this.deps.pools.run(run.jobId, () => this.dispatch(run, plan))));
   }
 
-  private async dispatch(run: Run, plan: PreparedFire & { readonly startedAt: number }): Promise<Run> {
+  private async dispatch(run: Run, plan: DispatchPlan): Promise<Run> {
     const { job, group } = plan.request;
     let probes: readonly RouteProbe[] = [];
     const report = (chosenAddress: string, replyCode: string, replyMessage: string): TriggerReport => ({
@@ -234,8 +251,15 @@ export class TriggerService {
     });
     // performance.now(), not deps.now(): the admin may run on a fake clock, RPC time is real.
     const rpcStarted = performance.now();
+    const startAt = plan.early !== undefined && plan.triggerTime > this.deps.now() ? plan.triggerTime : undefined;
     try {
-      await this.runs.run(address, credentials, runRequest);
+      try {
+        await this.runs.run(address, credentials, runRequest, startAt);
+      } catch (error) {
+        if (!(error instanceof HoldUnsupportedError) || plan.early === undefined) throw error;
+        await plan.early.untilInstant();
+        await this.runs.run(address, credentials, runRequest);
+      }
       this.deps.metrics.triggerRpc(performance.now() - rpcStarted, true);
     } catch (error) {
       this.deps.metrics.triggerRpc(performance.now() - rpcStarted, false);

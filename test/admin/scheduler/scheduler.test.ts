@@ -1,3 +1,4 @@
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import type { Run } from "../../../src/admin/domain/index.js";
 import { getJob, listPlannedFires, listRuns, setJobSchedule } from "../../../src/admin/persistence/index.js";
@@ -43,7 +44,8 @@ describeEachDatabase("Scheduler", (getDb, dialect) => {
     expect(tick).toMatchObject({ jobsPlanned: 1, firesPlanned: 5, firesQueued: 5 });
     expect((await getJob(getDb(), job.id))?.nextFireTime).toBe(T0 + 6_000);
 
-    // The store work is done within the dispatch lead before the instant; the executor is called at the instant.
+    // The store work is done within the dispatch lead before the instant; this executor cannot hold runs (it has
+    // no RunBatch), so it is called at the instant.
     a.clock.advance(999);
     await a.scheduler.idle();
     expect((await runsOf(getDb(), job.id)).map((r) => r.state)).toEqual(["PENDING"]);
@@ -61,6 +63,23 @@ describeEachDatabase("Scheduler", (getDb, dialect) => {
     const runs = await runsOf(getDb(), job.id);
     expect(runs.map((r) => r.scheduledTime - T0)).toEqual([1_000, 2_000, 3_000, 4_000, 5_000]);
     expect(runs.every((r) => r.triggerTime === r.scheduledTime)).toBe(true);
+  });
+
+  it("delivers a fire's runs during the dispatch lead to an executor that can hold them, to start at the instant", async () => {
+    const holding = await startFakeExecutor({ runBatch: true });
+    try {
+      const { job } = await seedScheduledJob(getDb(), holding.url, { scheduleType: "FIX_RATE", scheduleConf: "1", name: "held" }, T0 + 1_000);
+      const a = node(`a-${dialect}-held`);
+      await a.scheduler.tick();
+      // The dispatch lead is 300 ms: at +700 ms the fire's run is written, accepted and on its executor.
+      a.clock.advance(700);
+      await a.scheduler.idle();
+      const [run] = await runsOf(getDb(), job.id);
+      expect(run).toMatchObject({ scheduledTime: T0 + 1_000, triggerTime: T0 + 1_000, state: "RUNNING", triggerState: "ACCEPTED" });
+      expect(holding.runs.map((r) => [Number(r.runId), r.startTime === undefined ? 0 : timestampMs(r.startTime)])).toEqual([[run?.id, T0 + 1_000]]);
+    } finally {
+      await holding.stop();
+    }
   });
 
   it("fires every (job, instant) exactly once when two admins plan and dispatch the same jobs", async () => {
