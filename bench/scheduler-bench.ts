@@ -58,7 +58,7 @@ const PRE_READ_MS = 5_000;
 /** Jobs are started this far before their first instant: planned ahead through the pre-read window, as in production. */
 const LEAD_MS = PRE_READ_MS + 1_500;
 /** Longest wait after a window for its slots to be dispatched (an overloaded admin is cut off, and says so). */
-const DRAIN_CAP_MS = 240_000;
+const DRAIN_CAP_MS = Number(process.env["JOBWIRE_BENCH_DRAIN_CAP_S"] ?? "240") * 1000;
 
 type BenchmarkName = "due-burst" | "lateness" | "sparse" | "tick-cost" | "takeover";
 const BENCHMARKS: Readonly<Record<BenchmarkName, () => Promise<BenchTable>>> = {

@@ -89,7 +89,6 @@ export {
   markRunTriggered,
   markRunsTriggered,
   nthNewestRunId,
-  recordTriggerResult,
   setRunAlarmState,
 } from "./repositories/run.repository.js";
 export type { NewRun, RunClearScope, RunCompletion, RunFilter, TriggerOutcome } from "./repositories/run.repository.js";

@@ -3,6 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { RunBatchRequestSchema, type RunRequest } from "../../gen/jobwire/v1/executor_service_pb.js";
 import { toTimestamp } from "../rpc/convert/time.js";
 import { ExecutorClients, type GroupCredentials } from "./executor-clients.js";
+import { LoopAwareDeadline } from "./loop-aware-deadline.js";
 
 /**
  * The executor cannot hold a run for its instant (it has no `RunBatch`, which is what promises to honour `start_time`):
@@ -87,10 +88,20 @@ export class RunBatcher {
   private async send(destination: Destination, batch: readonly Waiting[]): Promise<void> {
     const { address, credentials } = destination;
     const client = this.executors.get(address);
-    const options = ExecutorClients.callOptions(credentials, this.timeoutMs);
+    const { headers } = ExecutorClients.callOptions(credentials, this.timeoutMs);
+    const call = async <T>(rpc: (options: { headers: Record<string, string>; signal: AbortSignal }) => Promise<T>): Promise<T> => {
+      const deadline = new LoopAwareDeadline(this.timeoutMs);
+      try {
+        return await rpc({ headers, signal: deadline.signal });
+      } catch (error) {
+        throw deadline.expired ? new ConnectError("the operation timed out", Code.DeadlineExceeded) : ConnectError.from(error);
+      } finally {
+        deadline.clear();
+      }
+    };
     const single = async (item: Waiting): Promise<void> => {
       try {
-        await client.run(item.request, options);
+        await call((options) => client.run(item.request, options));
         item.resolve();
       } catch (error) {
         item.reject(ConnectError.from(error));
@@ -109,7 +120,8 @@ export class RunBatcher {
       if (item.startAt !== undefined) item.request.startTime = toTimestamp(item.startAt);
     }
     try {
-      const response = await client.runBatch(create(RunBatchRequestSchema, { runs: batch.map((item) => item.request) }), options);
+      const request = create(RunBatchRequestSchema, { runs: batch.map((item) => item.request) });
+      const response = await call((options) => client.runBatch(request, options));
       batch.forEach((item, i) => {
         const result = response.results[i];
         if (result === undefined || result.runId !== item.request.runId) {

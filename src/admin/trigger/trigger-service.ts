@@ -4,9 +4,10 @@ import type { Kysely } from "kysely";
 import { BlockStrategy, GlueType } from "../../gen/jobwire/v1/job_pb.js";
 import { RunRequestSchema } from "../../gen/jobwire/v1/executor_service_pb.js";
 import type { ExecutorGroup, Job, RouteStrategy, Run, TriggerReport, TriggerType } from "../domain/index.js";
-import { getRun, insertRun, insertRuns, recordTriggerResult, type Database, type NewRun } from "../persistence/index.js";
+import { getRuns, insertRun, insertRuns, markRunsTriggered, type Database, type NewRun, type TriggerOutcome } from "../persistence/index.js";
 import { AcceptedWriter } from "./accepted-writer.js";
 import { HoldUnsupportedError, RunBatcher } from "./run-batcher.js";
+import { TurnBatcher } from "./turn-batcher.js";
 import { groupAddresses } from "../registry/live-addresses.js";
 import type { RouteProbe, RouteStrategyImpl } from "../routing/index.js";
 import { toProtoEnum } from "../rpc/convert/enums.js";
@@ -23,6 +24,9 @@ export interface EarlyDispatch {
   /** Resolves at the fire's instant (or at once when the scheduler stops). */
   readonly untilInstant: () => Promise<void>;
 }
+
+/** A trigger's outcome as the dispatch decided it, with its report. */
+type TriggerResult = Omit<TriggerOutcome, "triggerReport"> & { readonly report: TriggerReport };
 
 interface DispatchPlan extends PreparedFire {
   readonly startedAt: number;
@@ -80,8 +84,10 @@ export interface TriggerServiceDeps {
 export class TriggerService {
   private readonly accepted: AcceptedWriter;
   private readonly runs: RunBatcher;
+  private readonly failures: TurnBatcher<{ readonly run: Run; readonly result: TriggerResult }, Run>;
 
   constructor(private readonly deps: TriggerServiceDeps) {
+    this.failures = new TurnBatcher((items) => this.recordFailures(items), 500);
     this.accepted = new AcceptedWriter(deps.db);
     this.runs = new RunBatcher(deps.executors, deps.triggerTimeoutMs);
   }
@@ -270,21 +276,38 @@ export class TriggerService {
     return this.record(run, { triggerState: "ACCEPTED", state: "RUNNING", executorAddress: address, report: report(address, "ok", "accepted"), deadlineTime });
   }
 
-  private async record(run: Run, result: Parameters<typeof recordTriggerResult>[2]): Promise<Run> {
+  private async record(run: Run, result: TriggerResult): Promise<Run> {
+    const { report, ...outcome } = result;
     if (result.triggerState !== "FAILED") {
       // The hot path: one conditional UPDATE, no read-back. The returned run reflects what was written; a result
       // that raced ahead of this answer (the run already final) is kept by the update's condition.
       const now = this.deps.now();
-      const { report, ...outcome } = result;
       await this.accepted.write(run.id, { ...outcome, triggerReport: report }, now);
       return { ...run, ...outcome, triggerReport: report, updateTime: now };
     }
-    this.deps.logger.warn("trigger failed", { run: run.id, job: run.jobId, reason: result.report.replyMessage });
-    // The trigger result is stored with the run still PENDING; the finisher then fails it together with its
-    // retry or alarm, in one transaction.
-    const stored = (await recordTriggerResult(this.deps.db, run.id, { ...result, state: "PENDING" }, this.deps.now())) ?? run;
-    await this.deps.finisher.finishOne(stored, { state: "FAILED", message: `trigger failed: ${result.report.replyMessage}`, retryable: true });
-    return (await getRun(this.deps.db, run.id)) ?? stored;
+    return this.failures.submit({ run, result });
+  }
+
+  /**
+   * Records the failed triggers of one turn together: their trigger results are stored with the runs still PENDING,
+   * then the finisher fails them, with their retries or alarms, in one transaction. When an executor goes away under
+   * a burst, thousands of triggers fail at once, and a transaction per run would keep the admin from everything
+   * else (and fail more triggers on their deadline).
+   */
+  private async recordFailures(items: readonly { readonly run: Run; readonly result: TriggerResult }[]): Promise<Run[]> {
+    const { db, logger, finisher } = this.deps;
+    const reasons = new Map<string, number[]>();
+    for (const { run, result } of items) reasons.set(result.report.replyMessage, [...(reasons.get(result.report.replyMessage) ?? []), run.id]);
+    for (const [reason, runs] of reasons) logger.warn("trigger failed", { runs: runs.length, first: runs.slice(0, 10).join(","), reason });
+    const now = this.deps.now();
+    await markRunsTriggered(
+      db,
+      items.map(({ run, result: { report, ...outcome } }) => ({ id: run.id, outcome: { ...outcome, state: "PENDING", triggerReport: report } })),
+      now,
+    );
+    await finisher.finish(items.map(({ run, result }) => ({ run, outcome: { state: "FAILED", message: `trigger failed: ${result.report.replyMessage}`, retryable: true } })));
+    const stored = new Map((await getRuns(db, items.map(({ run }) => run.id))).map((run) => [run.id, run]));
+    return items.map(({ run }) => stored.get(run.id) ?? run);
   }
 }
 

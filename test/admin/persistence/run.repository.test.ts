@@ -7,7 +7,6 @@ import {
   insertRuns,
   listRuns,
   markRunTriggered,
-  recordTriggerResult,
   setRunAlarmState,
 } from "../../../src/admin/persistence/index.js";
 import { describeEachDatabase } from "../../helpers/databases.js";
@@ -84,15 +83,6 @@ describeEachDatabase("run repository", (getDb) => {
       await completeRun(getDb(), run.id, { state: "SUCCEEDED", handleMessage: "done", handleTime: 8_000, retryable: true });
       expect(await markRunTriggered(getDb(), run.id, ACCEPTED, 9_000)).toBe(true);
       expect(await getRun(getDb(), run.id)).toMatchObject({ state: "SUCCEEDED", triggerState: "ACCEPTED", triggerReport: ACCEPTED.triggerReport });
-    });
-  });
-
-  describe("recordTriggerResult()", () => {
-    it("records the outcome and returns the stored run", async () => {
-      const { run } = await seedRun(getDb());
-      const { triggerReport: report, ...rest } = ACCEPTED;
-      const stored = await recordTriggerResult(getDb(), run.id, { ...rest, report }, 9_000);
-      expect(stored).toMatchObject({ state: "RUNNING", triggerState: "ACCEPTED", triggerReport: report });
     });
   });
 

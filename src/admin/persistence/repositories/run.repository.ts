@@ -226,18 +226,6 @@ export async function markRunsTriggered(trx: Kysely<Database>, items: readonly {
   return updated;
 }
 
-/** `markRunTriggered` for the trigger pipeline: takes the report as `report` and returns the stored run. */
-export async function recordTriggerResult(
-  db: Kysely<Database>,
-  id: number,
-  result: Omit<TriggerOutcome, "triggerReport"> & { readonly report: TriggerReport },
-  now: number,
-): Promise<Run | undefined> {
-  const { report, ...rest } = result;
-  await markRunTriggered(db, id, { ...rest, triggerReport: report }, now);
-  return getRun(db, id);
-}
-
 /**
  * Stores a run's final outcome. Only a PENDING or RUNNING run changes, so a duplicate callback (a result sent
  * again after a lost ack) changes nothing and returns false.
