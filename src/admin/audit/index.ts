@@ -1,1 +1,1 @@
-export { auditJson, recordAudit, type AuditChange } from "./record-audit.js";
+export { auditJson, recordAudit, recordRefusedLogin, type AuditChange, type RefusedLogin } from "./record-audit.js";

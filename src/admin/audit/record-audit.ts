@@ -31,6 +31,35 @@ export async function recordAudit(db: Kysely<Database>, user: UserPrincipal, cha
   });
 }
 
+/** A login the admin refused: wrong or unknown credentials, or a disabled user. */
+export interface RefusedLogin {
+  /** The username as given (cut to the column's 255 characters). */
+  readonly username: string;
+  /** The user of that name, when one exists. */
+  readonly userId: number | undefined;
+  /** That user's resource name; empty for an unknown username. */
+  readonly resource: string;
+  readonly address: string;
+  readonly reason: string;
+}
+
+/**
+ * Writes the audit entry of a refused login, so that password guessing shows in the audit log. The password is
+ * never recorded. Attempts the login limiter refuses before checking anything are not recorded (a flood of them
+ * would otherwise fill the log).
+ */
+export async function recordRefusedLogin(db: Kysely<Database>, login: RefusedLogin, time: number): Promise<void> {
+  await insertAuditEntry(db, {
+    time,
+    actorUserId: login.userId ?? 0,
+    actorName: login.username.slice(0, 255),
+    action: "jobwire.v1.AuthService/Login",
+    resource: login.resource,
+    before: "",
+    after: auditJson({ result: "refused", reason: login.reason, address: login.address }),
+  });
+}
+
 /** JSON of a domain value for the audit log, secrets masked; empty for undefined. */
 export function auditJson(value: unknown): string {
   if (value === undefined) return "";

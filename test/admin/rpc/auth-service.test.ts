@@ -26,6 +26,25 @@ for (const dialect of testDialects()) {
       expect(user?.username).toBe("admin");
     });
 
+    it("records refused logins in the audit log (the username tried, why, from where), never the password", async () => {
+      const anonymous = clientsFor(t.admin.url, undefined);
+      const loginEntries = async (): Promise<number> => (await t.root.audit.listAuditEntries({})).auditEntries.filter((e) => e.action === "jobwire.v1.AuthService/Login").length;
+      const before = await loginEntries();
+      expect(await codeOf(anonymous.auth.login({ username: "admin", password: "Guess-1-wrong" }))).toBe(Code.Unauthenticated);
+      expect(await codeOf(anonymous.auth.login({ username: "ghost-user", password: "Guess-2-wrong" }))).toBe(Code.Unauthenticated);
+      const { auditEntries } = await t.root.audit.listAuditEntries({});
+      const [ghost, admin] = auditEntries.filter((e) => e.action === "jobwire.v1.AuthService/Login");
+      const { user } = await t.root.auth.whoAmI({});
+      expect(admin).toMatchObject({ actor: user?.name, actorUsername: "admin", resource: user?.name, beforeJson: "" });
+      expect(JSON.parse(admin?.afterJson ?? "{}")).toEqual({ result: "refused", reason: "wrong password", address: expect.stringMatching(/127\.0\.0\.1/) });
+      expect(ghost).toMatchObject({ actor: "", actorUsername: "ghost-user", resource: "" });
+      expect(JSON.parse(ghost?.afterJson ?? "{}")).toMatchObject({ result: "refused", reason: "unknown username" });
+      expect(auditEntries.some((e) => `${e.beforeJson}${e.afterJson}`.includes("Guess-"))).toBe(false);
+      // A successful login is not an entry.
+      await t.login("admin", ADMIN_PASSWORD);
+      expect(await loginEntries()).toBe(before + 2);
+    });
+
     it("stores sessions only hashed: the database never holds the token", async () => {
       const session = await t.login("admin", ADMIN_PASSWORD);
       const rows = await t.database.database.db.selectFrom("jw_credential").select(["token_hash", "token_prefix"]).execute();

@@ -8,7 +8,8 @@ export function auditEntryToProto(entry: AuditEntry): ProtoAuditEntry {
   return create(AuditEntrySchema, {
     name: formatName(Collections.auditEntry, entry.id),
     time: toTimestamp(entry.time),
-    actor: formatName(Collections.user, entry.actorUserId),
+    // 0 is no user: a refused login under a username that does not exist.
+    actor: entry.actorUserId === 0 ? "" : formatName(Collections.user, entry.actorUserId),
     actorUsername: entry.actorName,
     action: entry.action,
     resource: entry.resource,

@@ -1,7 +1,7 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AuthService } from "../../../gen/jobwire/v1/auth_service_pb.js";
-import { recordAudit } from "../../audit/index.js";
+import { recordAudit, recordRefusedLogin } from "../../audit/index.js";
 import { checkPassword } from "../../auth/credential-rules.js";
 import { LoginLimiter } from "../../auth/login-limiter.js";
 import { hashPassword, verifyPassword } from "../../auth/password.js";
@@ -34,11 +34,16 @@ export function createAuthService(app: AdminContext, limiter = new LoginLimiter(
       const ok = await verifyPassword(req.password, user?.passwordHash ?? DUMMY_HASH);
       if (user === undefined || !ok) {
         for (const key of keys) limiter.recordFailure(key, now);
+        const refused = user === undefined ? { userId: undefined, resource: "", reason: "unknown username" } : { userId: user.id, resource: formatName(Collections.user, user.id), reason: "wrong password" };
+        await recordRefusedLogin(app.db, { username, address, ...refused }, now);
         throw new UnauthenticatedError("wrong username or password");
       }
       for (const key of keys) limiter.reset(key);
       // Checked only after the password, so that the answer reveals the state only to someone who knows it.
-      if (user.disabled) throw new UnauthenticatedError(`user "${user.username}" is disabled; ask an administrator`);
+      if (user.disabled) {
+        await recordRefusedLogin(app.db, { username, userId: user.id, resource: formatName(Collections.user, user.id), address, reason: "user disabled" }, now);
+        throw new UnauthenticatedError(`user "${user.username}" is disabled; ask an administrator`);
+      }
       const session = newSecret("session");
       const expireTime = now + (req.remember ? app.options.rememberedSessionTtlMs : app.options.sessionTtlMs);
       await insertCredential(app.db, { userId: user.id, kind: "SESSION", name: "", tokenHash: session.hash, tokenPrefix: session.prefix, expireTime }, now);

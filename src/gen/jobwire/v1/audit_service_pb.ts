@@ -15,7 +15,8 @@ export const file_jobwire_v1_audit_service: GenFile = /*@__PURE__*/
   fileDesc("Ch5qb2J3aXJlL3YxL2F1ZGl0X3NlcnZpY2UucHJvdG8SCmpvYndpcmUudjEitgEKCkF1ZGl0RW50cnkSDAoEbmFtZRgBIAEoCRIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVhY3RvchgDIAEoCRIWCg5hY3Rvcl91c2VybmFtZRgEIAEoCRIOCgZhY3Rpb24YBSABKAkSEAoIcmVzb3VyY2UYBiABKAkSEwoLYmVmb3JlX2pzb24YByABKAkSEgoKYWZ0ZXJfanNvbhgIIAEoCSLGAQoXTGlzdEF1ZGl0RW50cmllc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSDQoFYWN0b3IYAyABKAkSFwoPcmVzb3VyY2VfcHJlZml4GAQgASgJEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJiChhMaXN0QXVkaXRFbnRyaWVzUmVzcG9uc2USLQoNYXVkaXRfZW50cmllcxgBIAMoCzIWLmpvYndpcmUudjEuQXVkaXRFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkybQoMQXVkaXRTZXJ2aWNlEl0KEExpc3RBdWRpdEVudHJpZXMSIy5qb2J3aXJlLnYxLkxpc3RBdWRpdEVudHJpZXNSZXF1ZXN0GiQuam9id2lyZS52MS5MaXN0QXVkaXRFbnRyaWVzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
- * One recorded change.
+ * One recorded change, or one refused login (action `jobwire.v1.AuthService/Login`, resource the user named or empty
+ * for an unknown username, `after_json` the reason and the client address).
  *
  * @generated from message jobwire.v1.AuditEntry
  */
@@ -35,14 +36,14 @@ export type AuditEntry = Message<"jobwire.v1.AuditEntry"> & {
   time?: Timestamp | undefined;
 
   /**
-   * Who made it, `users/{user_id}`.
+   * Who made it, `users/{user_id}`; empty for a refused login under an unknown username.
    *
    * @generated from field: string actor = 3;
    */
   actor: string;
 
   /**
-   * The actor's username at that time.
+   * The actor's username at that time (for a refused login: the username given).
    *
    * @generated from field: string actor_username = 4;
    */
