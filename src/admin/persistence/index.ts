@@ -32,7 +32,7 @@ export {
   touchCredential,
 } from "./repositories/credential.repository.js";
 export type { CredentialFilter, NewCredential } from "./repositories/credential.repository.js";
-export { deleteGroup, getGroup, getGroupByAppName, insertGroup, listGroups, updateGroup } from "./repositories/executor-group.repository.js";
+export { deleteGroup, getGroup, getGroupByAppName, insertGroup, listGroups, lockGroup, updateGroup } from "./repositories/executor-group.repository.js";
 export type { ExecutorGroupFilter, ExecutorGroupPatch, NewExecutorGroup } from "./repositories/executor-group.repository.js";
 export { GLUE_VERSIONS_KEPT, getGlueVersion, insertGlueVersion, listGlueVersions, listGlueVersionsPage } from "./repositories/glue-version.repository.js";
 export type { NewGlueVersion } from "./repositories/glue-version.repository.js";

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listRegistryEntries, upsertRegistryEntry } from "../../../src/admin/persistence/index.js";
+import { listRegistryEntries, lockGroup, upsertRegistryEntry } from "../../../src/admin/persistence/index.js";
 import { createExecutor } from "../../../src/executor/index.js";
 import { AddressType, type ExecutorGroup } from "../../../src/gen/jobwire/v1/executor_group_pb.js";
 import { GetExecutorGroupResponseSchema } from "../../../src/gen/jobwire/v1/executor_group_service_pb.js";
@@ -114,6 +114,37 @@ for (const dialect of testDialects()) {
       await expect(fx.clients.groups.getExecutorGroup({ name })).rejects.toSatisfy(rejectsWith(Code.NotFound));
       expect(await listRegistryEntries(fx.db, { appNames: ["used-app"] })).toEqual([]);
       expect((await fx.auditEntries(`${ACTION}DeleteExecutorGroup`)).map((e) => e.resource)).toContain(name);
+    });
+
+    it.skipIf(dialect === "sqlite")("a job saved into a group being deleted waits for the delete and is then refused: no job is left without its group", async () => {
+      const { executorGroup } = await fx.clients.groups.createExecutorGroup({ executorGroup: { appName: "racing-app", displayName: "Racing" } });
+      const name = executorGroup?.name ?? "";
+      const groupId = Number(name.split("/")[1]);
+      // Another session deletes the group as DeleteExecutorGroup does: row locked first, deleted later.
+      let locked!: () => void;
+      let release!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const deletion = fx.db.transaction().execute(async (trx) => {
+        await lockGroup(trx, groupId);
+        locked();
+        await released;
+        await trx.deleteFrom("jw_executor_group").where("id", "=", groupId).execute();
+      });
+      await isLocked;
+      const creating = fx.clients.jobs.createJob({ job: { executorGroup: name, displayName: "late", author: "groups-test", handler: "h" } }).then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+      // While the delete holds the group, the save waits for it (it would have finished long before this).
+      const settledEarly = await Promise.race([creating.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 500))]);
+      expect(settledEarly).toBe(false);
+      release();
+      await deletion;
+      const error = await creating;
+      expect(error?.code).toBe(Code.InvalidArgument);
+      expect(error?.rawMessage).toMatch(/^job\.executor_group: /);
+      expect(await fx.db.selectFrom("jw_job").select("id").where("group_id", "=", groupId).execute()).toEqual([]);
     });
 
     it("lists live executors with their first and last beat, leaving out dead ones", async () => {

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, Updateable } from "kysely";
 import { ADDRESS_TYPES, type ExecutorGroup } from "../../domain/index.js";
-import { containsText, insertAndGetId, rethrowUniqueViolation, toNumber } from "../dialect.js";
+import { containsText, dialectOf, insertAndGetId, rethrowUniqueViolation, toNumber } from "../dialect.js";
 import { checkPageRequest, EMPTY_PAGE, toPage, type Page, type PageRequest } from "../paging.js";
 import { enumValue, int, stringList, toJson } from "../row-values.js";
 import type { Database, ExecutorGroupTable } from "../tables/index.js";
@@ -48,6 +48,18 @@ export async function insertGroup(db: Kysely<Database>, group: NewExecutorGroup,
 
 export async function getGroup(db: Kysely<Database>, id: number): Promise<ExecutorGroup | undefined> {
   const row = await db.selectFrom("jw_executor_group").selectAll().where("id", "=", id).executeTakeFirst();
+  return row === undefined ? undefined : rowToGroup(row);
+}
+
+/**
+ * `getGroup` that locks the row until the transaction ends (on MySQL/MariaDB and PostgreSQL; SQLite has one writer
+ * at a time anyway). Saving a job into a group and deleting the group both take it first, so a group is never
+ * deleted while a job is being created in it (which would leave a job whose group is gone).
+ */
+export async function lockGroup(trx: Kysely<Database>, id: number): Promise<ExecutorGroup | undefined> {
+  let query = trx.selectFrom("jw_executor_group").selectAll().where("id", "=", id);
+  if (dialectOf(trx) !== "sqlite") query = query.forUpdate();
+  const row = await query.executeTakeFirst();
   return row === undefined ? undefined : rowToGroup(row);
 }
 

@@ -21,6 +21,7 @@ import { isHttpUrl } from "../../jobs/job-validation.js";
 import {
   countJobsInGroup,
   deleteGroup,
+  lockGroup,
   deleteRegistryEntriesOfApp,
   getGroup,
   inTransaction,
@@ -141,6 +142,9 @@ export function createExecutorGroupService(app: AdminContext): ServiceImpl<typeo
       const user = requireAdmin(ctx);
       const group = await load("name", req.name);
       await inTransaction(app.db, async (trx) => {
+        // Locked first, as saving a job into the group does: a job created meanwhile is counted here, or its save
+        // finds the group gone.
+        if ((await lockGroup(trx, group.id)) === undefined) throw new NotFoundError(req.name);
         const jobs = await countJobsInGroup(trx, group.id);
         if (jobs > 0) throw new FailedPreconditionError(`executor group "${group.appName}" is used by ${jobs} job(s); move or delete them first`);
         if (!(await deleteGroup(trx, group.id))) throw new NotFoundError(req.name);

@@ -3,7 +3,7 @@ import { canAccessGroup, type UserPrincipal } from "../../auth/principal.js";
 import type { ExecutorGroup, Job, JobDefinition } from "../../domain/index.js";
 import { InvalidArgumentError, NotFoundError } from "../../errors.js";
 import { findChildCycle } from "../../jobs/child-cycle.js";
-import { getGroup, getJob, setJobSchedule, type Database } from "../../persistence/index.js";
+import { getJob, lockGroup, setJobSchedule, type Database } from "../../persistence/index.js";
 import { nextFireTime } from "../../schedule/next-fire-time.js";
 import { assertGroupAccess } from "../principal-guards.js";
 import { Collections, formatName, parseName } from "../resource-names.js";
@@ -27,10 +27,11 @@ export async function loadJob(db: Kysely<Database>, user: UserPrincipal, field: 
 /**
  * Reads the executor group a job is to belong to (on create, or as the target of a move). A group that does not
  * exist and a group the user lacks are the same INVALID_ARGUMENT naming the field: moving a job into a group
- * one may not operate is refused as if the group were not there.
+ * one may not operate is refused as if the group were not there. Call it with the transaction that saves the job:
+ * the group's row stays locked until the save commits, so the group cannot be deleted in between.
  */
 export async function loadTargetGroup(db: Kysely<Database>, user: UserPrincipal, field: string, groupId: number): Promise<ExecutorGroup> {
-  const group = await getGroup(db, groupId);
+  const group = await lockGroup(db, groupId);
   if (group === undefined || !canAccessGroup(user, groupId)) {
     throw new InvalidArgumentError(field, `executor group "${formatName(Collections.executorGroup, groupId)}" does not exist`);
   }

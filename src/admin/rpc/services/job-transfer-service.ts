@@ -19,6 +19,7 @@ import {
   inTransaction,
   insertGlueVersion,
   insertGroup,
+  lockGroup,
   insertJob,
   listJobs,
   setJobGlueSource,
@@ -111,6 +112,13 @@ export function createJobTransferHandlers(app: AdminContext): TransferHandlers {
             groups.set(appName, made);
             createdGroups.push(formatName(Collections.executorGroup, made.id));
             await recordAudit(trx, user, { action: jobAction("ImportJobs"), resource: formatName(Collections.executorGroup, made.id), after: made }, now);
+          }
+          // The groups were read before this transaction: lock them now, as saving a job does, so that none is
+          // deleted while its jobs are written (a group deleted meanwhile fails the import).
+          for (const [appName, group] of groups) {
+            if (group !== undefined && (await lockGroup(trx, group.id)) === undefined) {
+              throw new InvalidArgumentError(`jobs[${req.jobs.findIndex((j) => j.appName === appName)}].app_name`, `executor group "${appName}" was deleted during the import`);
+            }
           }
           // First every new job exists (without children), so that child keys can point at jobs of this import.
           const idByKey = new Map<string, number>();
