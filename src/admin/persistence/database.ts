@@ -7,6 +7,7 @@ import path from "node:path";
 import { parseDatabaseUrl, redactDatabaseUrl, type DatabaseLocation } from "./database-url.js";
 import type { DialectName } from "./dialect.js";
 import type { Database } from "./tables/index.js";
+import { YieldToEventLoopPlugin } from "./yield-plugin.js";
 
 /** An open database: the Kysely instance repositories take, its dialect, and how to close its pool. */
 export interface JobwireDatabase {
@@ -31,7 +32,7 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   const location = parseDatabaseUrl(url);
   let db: Kysely<Database> | undefined;
   try {
-    db = new Kysely<Database>({ dialect: createDialect(location, options) });
+    db = new Kysely<Database>({ dialect: createDialect(location, options), plugins: location.dialect === "sqlite" ? [new YieldToEventLoopPlugin()] : [] });
     await sql`select 1`.execute(db);
     if (location.dialect === "postgres" && location.schema !== undefined) await ensurePostgresSchema(db, location.schema);
   } catch (error) {

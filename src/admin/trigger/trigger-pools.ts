@@ -2,7 +2,7 @@ import { Fifo } from "../../shared/fifo.js";
 
 /**
  * Bounded trigger concurrency with slow-job demotion, after XXL-JOB's fast and slow trigger pools: a job whose
- * dispatches took longer than `slowThresholdMs` at least `slowCountPerMinute` times in the current minute is
+ * executor calls took longer than `slowThresholdMs` at least `slowCountPerMinute` times in the current minute is
  * served by the slow lane for the rest of that minute, so one job with an unresponsive executor cannot use up
  * the slots every other job needs. Work beyond a lane's limit waits in that lane's FIFO queue; nothing is
  * dropped, because a fire that was planned must end as a run (and a queued one still does).
@@ -61,20 +61,20 @@ export class TriggerPools {
     return (this.slowCounts.get(jobId) ?? 0) >= this.options.slowCountPerMinute;
   }
 
-  /** Runs one dispatch of `jobId` in its lane and records how long it took. */
-  async run<T>(jobId: number, task: () => Promise<T>): Promise<T> {
-    const lane = this.isSlow(jobId) ? this.slow : this.fast;
-    return lane.run(async () => {
-      const started = this.options.now();
-      try {
-        return await task();
-      } finally {
-        if (this.options.now() - started > this.options.slowThresholdMs) {
-          this.rollMinute();
-          this.slowCounts.set(jobId, (this.slowCounts.get(jobId) ?? 0) + 1);
-        }
-      }
-    });
+  /** Runs one dispatch of `jobId` in its lane; the slot is held until the task ends. */
+  run<T>(jobId: number, task: () => Promise<T>): Promise<T> {
+    return (this.isSlow(jobId) ? this.slow : this.fast).run(task);
+  }
+
+  /**
+   * Records how long the executor calls of one dispatch of `jobId` took (routing probes and `Run`). Only the calls
+   * count: a dispatch that is slow because the admin itself is busy (its database, a burst of other dispatches)
+   * says nothing about the job, and demoting every job then would squeeze a backlog through the slow lane.
+   */
+  recordCalls(jobId: number, durationMs: number): void {
+    if (durationMs <= this.options.slowThresholdMs) return;
+    this.rollMinute();
+    this.slowCounts.set(jobId, (this.slowCounts.get(jobId) ?? 0) + 1);
   }
 
   private rollMinute(): void {

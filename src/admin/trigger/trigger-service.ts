@@ -195,10 +195,13 @@ export class TriggerService {
   dispatchAll(runs: readonly Run[], prepared: PreparedFire, early?: EarlyDispatch): Promise<Run[]> {
     const plan: DispatchPlan = { ...prepared, startedAt: this.deps.now(), early };
     this.deps.metrics.fireDispatched(prepared.request.triggerType, Math.max(0, plan.startedAt - prepared.request.scheduledTime));
-    return Promise.all(runs.map((run) => this.deps.pools.run(run.jobId, () => this.dispatch(run, plan))));
+    // A trigger slot covers routing and the executor call; the result is stored after the slot is given back, so
+    // that a busy database delays the records, not the calls of the runs behind them.
+    return Promise.all(runs.map(async (run) => this.record(run, await this.deps.pools.run(run.jobId, () => this.dispatch(run, plan)))));
   }
 
-  private async dispatch(run: Run, plan: DispatchPlan): Promise<Run> {
+  /** Routes one run and calls its executor; returns the trigger result to record. */
+  private async dispatch(run: Run, plan: DispatchPlan): Promise<TriggerResult> {
     const { job, group } = plan.request;
     let probes: readonly RouteProbe[] = [];
     const report = (chosenAddress: string, replyCode: string, replyMessage: string): TriggerReport => ({
@@ -216,13 +219,21 @@ export class TriggerService {
       replyMessage,
       durationMs: this.deps.now() - plan.startedAt,
     });
-    const fail = (address: string, code: string, message: string): Promise<Run> =>
-      this.record(run, { triggerState: "FAILED", state: "FAILED", executorAddress: address, report: report(address, code, message), deadlineTime: 0 });
+    const fail = (address: string, code: string, message: string): TriggerResult => ({
+      triggerState: "FAILED",
+      state: "FAILED",
+      executorAddress: address,
+      report: report(address, code, message),
+      deadlineTime: 0,
+    });
 
     if (plan.addresses.length === 0) {
       return fail("", "unavailable", `no executor address: group "${group.appName}" has no live executor and no address override was given`);
     }
     const credentials = { appName: group.appName, accessToken: group.accessToken };
+    // Time spent in executor calls (probes and Run), for the slow-lane demotion; performance.now(), not deps.now():
+    // the admin may run on a fake clock, RPC time is real.
+    const callsStarted = performance.now();
     let address: string | undefined;
     if (job.routeStrategy === "SHARDING_BROADCAST") {
       // A retried shard keeps its index while the address list may have shrunk since: wrap around it.
@@ -255,7 +266,6 @@ export class TriggerService {
       triggerTime: toTimestamp(plan.triggerTime),
       attempt: run.attempt,
     });
-    // performance.now(), not deps.now(): the admin may run on a fake clock, RPC time is real.
     const rpcStarted = performance.now();
     const startAt = plan.early !== undefined && plan.triggerTime > this.deps.now() ? plan.triggerTime : undefined;
     try {
@@ -267,13 +277,15 @@ export class TriggerService {
         await this.runs.run(address, credentials, runRequest);
       }
       this.deps.metrics.triggerRpc(performance.now() - rpcStarted, true);
+      this.deps.pools.recordCalls(job.id, performance.now() - callsStarted);
     } catch (error) {
       this.deps.metrics.triggerRpc(performance.now() - rpcStarted, false);
+      this.deps.pools.recordCalls(job.id, performance.now() - callsStarted);
       const connectError = ConnectError.from(error);
       return fail(address, codeName(connectError.code), connectError.rawMessage);
     }
     const deadlineTime = job.timeoutSeconds > 0 ? plan.triggerTime + job.timeoutSeconds * 1000 + TIMEOUT_GRACE_MS : 0;
-    return this.record(run, { triggerState: "ACCEPTED", state: "RUNNING", executorAddress: address, report: report(address, "ok", "accepted"), deadlineTime });
+    return { triggerState: "ACCEPTED", state: "RUNNING", executorAddress: address, report: report(address, "ok", "accepted"), deadlineTime };
   }
 
   private async record(run: Run, result: TriggerResult): Promise<Run> {

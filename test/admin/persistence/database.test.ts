@@ -53,6 +53,27 @@ describe("openDatabase()", () => {
       await expect(openDatabase(`sqlite:${blocker}/jobwire.db`)).rejects.toThrow(/cannot open the sqlite database ".*not-a-directory\/jobwire\.db": E[A-Z]+: /);
     });
 
+    it("returns to the event loop between statements, so that a long chain of them does not starve sockets and timers", async () => {
+      const memory = await openDatabase("sqlite::memory:");
+      try {
+        let statementsBeforeImmediate = -1;
+        let statements = 0;
+        setImmediate(() => {
+          statementsBeforeImmediate = statements;
+        });
+        // better-sqlite3 answers synchronously: without yielding, these 50 awaited statements would all run before
+        // the immediate callback queued above.
+        for (let i = 0; i < 50; i++) {
+          await sql`select 1`.execute(memory.db);
+          statements++;
+        }
+        expect(statementsBeforeImmediate).toBeGreaterThanOrEqual(0);
+        expect(statementsBeforeImmediate).toBeLessThan(50);
+      } finally {
+        await memory.close();
+      }
+    });
+
     it("opens an in-memory database", async () => {
       const memory = await openDatabase("sqlite::memory:");
       try {
