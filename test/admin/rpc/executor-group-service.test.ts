@@ -116,7 +116,9 @@ for (const dialect of testDialects()) {
       expect((await fx.auditEntries(`${ACTION}DeleteExecutorGroup`)).map((e) => e.resource)).toContain(name);
     });
 
-    it.skipIf(dialect === "sqlite")("a job saved into a group being deleted waits for the delete and is then refused: no job is left without its group", async () => {
+    // Row locks exist on MariaDB and PostgreSQL; SQLite runs one write transaction at a time, so there is no race there.
+    if (dialect !== "sqlite")
+      it("a job saved into a group being deleted waits for the delete and is then refused: no job is left without its group", async () => {
       const { executorGroup } = await fx.clients.groups.createExecutorGroup({ executorGroup: { appName: "racing-app", displayName: "Racing" } });
       const name = executorGroup?.name ?? "";
       const groupId = Number(name.split("/")[1]);
