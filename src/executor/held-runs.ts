@@ -12,7 +12,7 @@ interface Held {
 }
 
 export interface HeldRunsDeps {
-  /** Starts a run whose delay ended (the normal acceptance, block strategy included); throws a refusal. */
+  /** Starts a run whose instant has come (the normal acceptance, block strategy included); throws a refusal. */
   readonly release: (spec: RunSpec, handler: RegisteredHandler) => void;
   /** Receives the result of a held run that never started (killed, refused at its instant, executor stopping). */
   readonly report: (result: RunResultRecord) => void;

@@ -40,7 +40,7 @@ export class JobQueues {
   /** `destroy` of queues that ended by idleness, so that a new queue of the job inits only after it. */
   private readonly retiring = new Map<number, Promise<void>>();
   private stopping = false;
-  /** Runs accepted with a start delay, not yet in their job's queue. */
+  /** Runs accepted with a start instant still ahead, not yet in their job's queue. */
   private readonly held: HeldRuns;
 
   constructor(private readonly deps: JobQueuesDeps) {

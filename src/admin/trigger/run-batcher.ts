@@ -7,7 +7,7 @@ import { LoopAwareDeadline } from "./loop-aware-deadline.js";
 
 /**
  * The executor cannot hold a run for its instant (it has no `RunBatch`, which is what promises to honour `start_time`):
- * the caller must wait for the instant and send the run again without a delay.
+ * the caller must wait for the instant and send the run again without `start_time`.
  */
 export class HoldUnsupportedError extends Error {
   constructor(readonly address: string) {

@@ -189,7 +189,7 @@ export class TriggerService {
    * Routes and dispatches created runs through the trigger pools; resolves once every trigger result is stored.
    *
    * With `early` the runs are dispatched ahead of their instant (the scheduler's dispatch lead): each goes to its
-   * executor with a start delay, so that the executor starts it at the instant however many runs share it. An
+   * executor with the instant as `start_time`, so that the executor starts it then however many runs share it. An
    * executor that cannot hold runs gets its run at the instant (`early.untilInstant`).
    */
   dispatchAll(runs: readonly Run[], prepared: PreparedFire, early?: EarlyDispatch): Promise<Run[]> {
