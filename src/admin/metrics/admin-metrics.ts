@@ -13,6 +13,8 @@ export interface AdminMetrics {
   triggerRpc(ms: number, ok: boolean): void;
   /** An executor's result arrived `lagMs` after the handler finished (the executor's handle time). */
   callbackReceived(lagMs: number): void;
+  /** A run's handler started `latenessMs` after its fire's scheduled instant (as the executor reported the start). */
+  runStarted(latenessMs: number): void;
 }
 
 /** Counts of executor registry entries per app name, read from the store at each scrape. */
@@ -39,6 +41,7 @@ export const NO_ADMIN_METRICS: AdminMetrics = {
   runFinished: () => {},
   triggerRpc: () => {},
   callbackReceived: () => {},
+  runStarted: () => {},
 };
 
 /**
@@ -57,7 +60,7 @@ export function createAdminMetrics(executorCounts: () => Promise<readonly Execut
   });
   const lateness = new Histogram({
     name: "jobwire_fire_lateness_milliseconds",
-    help: "Dispatch instant minus the fire's scheduled instant, in milliseconds.",
+    help: "Instant the admin sent the fire's runs minus the fire's scheduled instant, in milliseconds (0 when they were sent ahead, to be held by the executor until the instant).",
     buckets: MS_BUCKETS,
     registers: [registry],
   });
@@ -77,6 +80,12 @@ export function createAdminMetrics(executorCounts: () => Promise<readonly Execut
   const callbackLag = new Histogram({
     name: "jobwire_callback_lag_milliseconds",
     help: "Instant a result reached the admin minus the instant its run finished on the executor, in milliseconds.",
+    buckets: MS_BUCKETS,
+    registers: [registry],
+  });
+  const startLateness = new Histogram({
+    name: "jobwire_run_start_lateness_milliseconds",
+    help: "Instant a run's handler started (executor clock) minus its fire's scheduled instant, in milliseconds; child runs are left out (their instant is the parent's).",
     buckets: MS_BUCKETS,
     registers: [registry],
   });
@@ -100,6 +109,7 @@ export function createAdminMetrics(executorCounts: () => Promise<readonly Execut
     runFinished: (state) => runs.inc({ state: state.toLowerCase() }),
     triggerRpc: (ms, ok) => triggerRpc.observe({ outcome: ok ? "ok" : "error" }, Math.max(0, ms)),
     callbackReceived: (lagMs) => callbackLag.observe(Math.max(0, lagMs)),
+    runStarted: (latenessMs) => startLateness.observe(Math.max(0, latenessMs)),
     async render() {
       const counts = await executorCounts();
       // Reset first so that an app name whose executors are all gone disappears instead of keeping its last value.

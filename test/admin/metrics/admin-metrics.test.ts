@@ -18,12 +18,13 @@ const FAMILIES = {
   jobwire_runs_finished_total: "counter",
   jobwire_trigger_rpc_duration_milliseconds: "histogram",
   jobwire_callback_lag_milliseconds: "histogram",
+  jobwire_run_start_lateness_milliseconds: "histogram",
   jobwire_executors_registered: "gauge",
   jobwire_executors_live: "gauge",
 };
 
 describe("admin metrics (recording)", () => {
-  it("counts fires by kind, runs by state, and observes lateness, RPC time and callback lag", async () => {
+  it("counts fires by kind, runs by state, and observes lateness, RPC time, callback lag and start lateness", async () => {
     const metrics = createAdminMetrics(() => Promise.resolve([{ appName: "orders", registered: 3, live: 2 }]));
     metrics.fireDispatched("SCHEDULE", 7);
     metrics.fireDispatched("SCHEDULE", 180);
@@ -34,6 +35,8 @@ describe("admin metrics (recording)", () => {
     metrics.triggerRpc(12, true);
     metrics.triggerRpc(3_000, false);
     metrics.callbackReceived(40);
+    metrics.runStarted(3);
+    metrics.runStarted(-2);
     const { contentType, body } = await metrics.render();
     expect(contentType).toContain("text/plain");
     expect(sample(body, "jobwire_fires_dispatched_total", { kind: "schedule" })).toBe(2);
@@ -47,6 +50,9 @@ describe("admin metrics (recording)", () => {
     expect(sample(body, "jobwire_trigger_rpc_duration_milliseconds_count", { outcome: "ok" })).toBe(1);
     expect(sample(body, "jobwire_trigger_rpc_duration_milliseconds_count", { outcome: "error" })).toBe(1);
     expect(sample(body, "jobwire_callback_lag_milliseconds_sum")).toBe(40);
+    // A start a little before the instant (clock skew between the machines) counts as on time.
+    expect(sample(body, "jobwire_run_start_lateness_milliseconds_count")).toBe(2);
+    expect(sample(body, "jobwire_run_start_lateness_milliseconds_sum")).toBe(3);
     expect(sample(body, "jobwire_executors_registered", { app_name: "orders" })).toBe(3);
     expect(sample(body, "jobwire_executors_live", { app_name: "orders" })).toBe(2);
   });

@@ -1,4 +1,3 @@
-// For the lead: commit as test/admin/metrics/admin-run-metrics.test.ts once the call sites are wired.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -46,7 +45,7 @@ describe("admin metrics move after a run", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("counts the fire, its trigger RPC, the finished run and the callback lag", async () => {
+  it("counts the fire, its trigger RPC, the finished run, its start lateness and the callback lag", async () => {
     const scrape = async (): Promise<string> => (await fetch(`${admin.url}/metrics`)).text();
     const before = await scrape();
     expect(total(before, "jobwire_fires_dispatched_total")).toBe(0);
@@ -69,5 +68,6 @@ describe("admin metrics move after a run", () => {
     expect(sample(after, "jobwire_runs_finished_total", { state: "succeeded" })).toBe(1);
     expect(sample(after, "jobwire_runs_finished_total", { state: "failed" })).toBe(1);
     expect(sample(after, "jobwire_callback_lag_milliseconds_count")).toBe(2);
+    expect(sample(after, "jobwire_run_start_lateness_milliseconds_count")).toBe(2);
   });
 });

@@ -92,6 +92,7 @@ async function applyBatch(app: AdminContext, groupId: number, batch: CallbackReq
   const items: { run: Run; outcome: RunOutcome }[] = [];
   const acked: bigint[] = [];
   const endTimes: Timestamp[] = [];
+  const startLateness: number[] = [];
   for (const result of results) {
     const runId = Number(result.runId);
     const reject = (reason: string): void => void response.rejections.push(create(CallbackRejectionSchema, { runId: result.runId, reason }));
@@ -113,12 +114,14 @@ async function applyBatch(app: AdminContext, groupId: number, batch: CallbackReq
     items.push({ run, outcome: { state, message: truncate(result.message, HANDLE_MESSAGE_LIMIT), retryable: !result.nonRetryable } });
     acked.push(result.runId);
     if (result.endTime !== undefined) endTimes.push(result.endTime);
+    if (result.startTime !== undefined && run.triggerType !== "PARENT") startLateness.push(timestampMs(result.startTime) - run.scheduledTime);
   }
   if (ctx.signal.aborted) return response;
   await app.finisher.finish(items);
   // The lag includes any clock skew between the executor's host and the admin's.
   const receivedAt = app.now();
   for (const end of endTimes) app.metrics.callbackReceived(receivedAt - timestampMs(end));
+  for (const lateness of startLateness) app.metrics.runStarted(lateness);
   response.ackedRunIds.push(...acked);
   return response;
 }
