@@ -14,13 +14,17 @@
  *   dispatches the dead admin's fires, worst lateness, missed, duplicates over the whole run.
  *
  * Admins run in child processes (bench/scheduler-admin-child.ts) with default options; the executor is the
- * in-process fake of bench/scheduler-fake-executor.ts (real h2c ExecutorService + one batched Callback stream).
+ * in-process fake of bench/scheduler-fake-executor.ts (real h2c ExecutorService that holds runs for their
+ * `start_time` as the SDK does, + one batched Callback stream).
  *
  * Selection: `npm run bench -- scheduler`, `JOBWIRE_BENCH=due-burst,tick-cost`, `JOBWIRE_BENCH_DIALECTS=postgres`.
  * Sizes (lists allowed where plural, e.g. "1000,10000"): JOBWIRE_BENCH_BURST_N, JOBWIRE_BENCH_RUNS (due-burst repetitions, default 3 as the peers' medians),
  * JOBWIRE_BENCH_LATENESS_JOBS / _SECONDS, JOBWIRE_BENCH_SPARSE_JOBS / _SECONDS, JOBWIRE_BENCH_TICK_TOTALS
  * (e.g. "10000,1000000"), JOBWIRE_BENCH_TICK_DUE, JOBWIRE_BENCH_TICK_ROUNDS, JOBWIRE_BENCH_TAKEOVER_JOBS /
- * _SECONDS. `JOBWIRE_BENCH_CPU_PROF=<dir>` profiles the admin processes (`--cpu-prof`).
+ * _SECONDS. `JOBWIRE_BENCH_CPU_PROF=<dir>` profiles the admin processes (`--cpu-prof`). `JOBWIRE_BENCH_DRAIN_CAP_S`
+ * (default 240) bounds the wait for a backlog after a window. `JOBWIRE_BENCH_ADMIN_OPTIONS` (JSON) overrides admin
+ * options for experiments, e.g. `{"dispatchLeadMs": 500}`. `JOBWIRE_BENCH_DEBUG=1` prints where a burst is in the
+ * pipeline once a second and, after a window, the instants with late starts.
  */
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
