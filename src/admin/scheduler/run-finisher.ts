@@ -77,6 +77,7 @@ export class RunFinisher {
       const jobs = new Map<number, Job>((await getJobs(trx, [...new Set(items.map((i) => i.run.jobId))])).map((job) => [job.id, job]));
       const fires: NewPlannedFire[] = [];
       const perDay = new Map<string, { succeeded: number; failed: number }>();
+      const resumes = new Map<number, number>();
       const willRetry = (run: Run, outcome: RunOutcome): boolean =>
         FAILED_RUN_STATES.includes(outcome.state) && outcome.retryable && run.retriesLeft > 0 && jobs.has(run.jobId);
       // One set-based conditional update finishes the batch; the runs it reports are the ones this call finished.
@@ -113,12 +114,13 @@ export class RunFinisher {
           continue;
         }
         if (outcome.state === "SUCCEEDED") fires.push(...childFires(job, run));
-        if (job.scheduleType === "FIX_DELAY" && SCHEDULED_TRIGGERS.has(run.triggerType)) {
-          await resumeDelayedJob(trx, job.id, now + Number(job.scheduleConf) * 1000, now);
-        }
+        if (job.scheduleType === "FIX_DELAY" && SCHEDULED_TRIGGERS.has(run.triggerType)) resumes.set(job.id, now + Number(job.scheduleConf) * 1000);
       }
+      // Job rows and report rows are locked in key order, so that two batches finishing at once (the callback
+      // stream applies several) cannot each hold a row the other waits for.
+      for (const [jobId, at] of [...resumes].sort(([a], [b]) => a - b)) await resumeDelayedJob(trx, jobId, at, now);
       if (fires.length > 0) plannedFollowUps = (await insertPlannedFires(trx, fires, now)) > 0;
-      for (const [day, counts] of perDay) await addToDailyReport(trx, day, { running: 0, ...counts }, now);
+      for (const [day, counts] of [...perDay].sort(([a], [b]) => a.localeCompare(b))) await addToDailyReport(trx, day, { running: 0, ...counts }, now);
       return done;
     });
     // Counted after commit, so that rolled-back work is not; every final state passes through here.

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromMs, timestampMs, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { applyConcurrently } from "../apply-concurrently.js";
 import type {
   AdminService} from "../../../gen/jobwire/v1/admin_service_pb.js";
 import {
@@ -23,6 +24,8 @@ import { requireExecutor } from "../principal-guards.js";
 /** The admin keeps this much of a handler's message (XXL-JOB keeps 15 000 characters too). */
 export const HANDLE_MESSAGE_LIMIT = 15_000;
 const MAX_RESULTS_PER_MESSAGE = 500;
+/** Result batches of one `Callback` stream applied at the same time. */
+const CALLBACK_BATCHES_AT_ONCE = 4;
 const FINAL_FROM_EXECUTOR: ReadonlyMap<RunState, DomainRunState> = new Map([
   [RunState.SUCCEEDED, "SUCCEEDED"],
   [RunState.FAILED, "FAILED"],
@@ -72,9 +75,9 @@ export function createAdminService(app: AdminContext): ServiceImpl<typeof AdminS
 
     async *callback(requests, ctx) {
       const executor = requireExecutor(ctx);
-      for await (const batch of requests) {
-        yield await applyBatch(app, executor.groupId, batch, ctx);
-      }
+      // Batches hold different runs (an executor sends each result once per stream), so several are applied at
+      // once: the next batch's writes overlap the previous batch's commit. Each ack still follows its own commit.
+      yield* applyConcurrently(requests, (batch) => applyBatch(app, executor.groupId, batch, ctx), CALLBACK_BATCHES_AT_ONCE);
     },
   };
 }
