@@ -1,6 +1,7 @@
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { AdminService } from "../gen/jobwire/v1/admin_service_pb.js";
+import { guardHttp2ClientSessions } from "../shared/net/index.js";
 import { createClientAuthInterceptor, type GroupCredentials } from "./auth.js";
 import type { ResolvedTlsOptions } from "./tls-options.js";
 
@@ -34,6 +35,8 @@ export class AdminConnections {
    * certificate is presented for mutual TLS.
    */
   constructor(addresses: readonly string[], credentials: GroupCredentials, keepalive: AdminKeepalive = DEFAULT_ADMIN_KEEPALIVE, tls?: ResolvedTlsOptions) {
+    // An admin restarting must not crash the executor through connect-node's GOAWAY race (see the guard).
+    guardHttp2ClientSessions();
     const auth = createClientAuthInterceptor(credentials);
     this.endpoints = addresses.map((url) => {
       const secure = tls !== undefined && url.startsWith("https:") ? { cert: tls.cert, key: tls.key, ...(tls.ca === undefined ? {} : { ca: tls.ca }) } : {};

@@ -2,6 +2,7 @@ import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { ExecutorService } from "../../gen/jobwire/v1/executor_service_pb.js";
 import { APP_NAME_HEADER, AUTHORIZATION_HEADER, bearer } from "../../shared/metadata.js";
+import { guardHttp2ClientSessions } from "../../shared/net/index.js";
 
 export type ExecutorClient = Client<typeof ExecutorService>;
 
@@ -18,6 +19,11 @@ export interface GroupCredentials {
  */
 export class ExecutorClients {
   private readonly clients = new Map<string, { client: ExecutorClient; sessions: Http2SessionManager }>();
+
+  constructor() {
+    // An executor restarting must not crash the admin through connect-node's GOAWAY race (see the guard).
+    guardHttp2ClientSessions();
+  }
 
   get(address: string): ExecutorClient {
     const cached = this.clients.get(address);
