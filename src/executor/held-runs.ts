@@ -82,8 +82,13 @@ export class HeldRuns {
     const held = this.runs.get(runId);
     if (held === undefined) return false;
     this.forget(held);
-    this.deps.report({ runId, state, message, nonRetryable: false, startTime: undefined, endTime: Date.now() });
+    this.reportUnstarted(runId, state, message);
     return true;
+  }
+
+  /** The result of a held run that ends without starting; retryable, so the admin may run it again. */
+  private reportUnstarted(runId: number, state: "KILLED" | "FAILED", message: string): void {
+    this.deps.report({ runId, state, message, nonRetryable: false, startTime: undefined, endTime: Date.now() });
   }
 
   private forget(held: Held): void {
@@ -109,7 +114,7 @@ export class HeldRuns {
         this.deps.release(held.spec, held.handler);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        this.deps.report({ runId, state: "FAILED", message: `refused at its start instant: ${reason}`, nonRetryable: false, startTime: undefined, endTime: Date.now() });
+        this.reportUnstarted(runId, "FAILED", `refused at its start instant: ${reason}`);
       }
     }
   }
