@@ -1,6 +1,5 @@
-import type { Kysely } from "kysely";
-import { caseById, chunks } from "../bulk-case.js";
-import { dialectOf, toNumber } from "../dialect.js";
+import { sql, type Kysely, type SqlBool } from "kysely";
+import { bulkUpdate, chunks } from "../bulk-update.js";
 import type { Database } from "../tables/index.js";
 import type { JobSchedule } from "./job.repository.js";
 
@@ -20,24 +19,22 @@ export interface JobPlan {
  * transaction back — no fire is planned for a job whose schedule was not advanced with it.
  */
 export async function applyJobPlans(trx: Kysely<Database>, plans: readonly JobPlan[], now: number): Promise<void> {
-  const dialect = dialectOf(trx);
   for (const chunk of chunks(plans)) {
-    const column = <V extends string | number>(pick: (plan: JobPlan) => V): Map<number, V> => new Map(chunk.map((plan) => [plan.id, pick(plan)]));
-    const result = await trx
-      .updateTable("jw_job")
-      .set({
-        state: caseById(dialect, column((p) => p.schedule.state), "text"),
-        next_fire_time: caseById(dialect, column((p) => p.schedule.nextFireTime), "bigint"),
-        last_fire_time: caseById(dialect, column((p) => p.schedule.lastFireTime), "bigint"),
-        update_time: now,
-      })
-      .where("id", "in", chunk.map((plan) => plan.id))
-      .where("state", "=", "RUNNING")
-      .where((eb) => eb("next_fire_time", "=", caseById(dialect, column((p) => p.expectedNextFireTime), "bigint")))
-      .executeTakeFirst();
-    const updated = toNumber(result.numUpdatedRows);
-    if (updated !== chunk.length) {
-      throw new Error(`planning: ${chunk.length - updated} of ${chunk.length} claimed jobs changed under the claim; the round is rolled back and retried`);
+    const { count } = await bulkUpdate(trx, {
+      table: "jw_job",
+      rows: chunk,
+      id: (plan) => plan.id,
+      values: {
+        state: { type: "text", of: (plan) => plan.schedule.state },
+        next_fire_time: { type: "bigint", of: (plan) => plan.schedule.nextFireTime },
+        last_fire_time: { type: "bigint", of: (plan) => plan.schedule.lastFireTime },
+        expected_next_fire_time: { type: "bigint", of: (plan) => plan.expectedNextFireTime },
+      },
+      set: (value) => ({ state: value("state"), next_fire_time: value("next_fire_time"), last_fire_time: value("last_fire_time"), update_time: now }),
+      where: (value, current) => sql<SqlBool>`${current("state")} = ${"RUNNING"} and ${current("next_fire_time")} = ${value("expected_next_fire_time")}`,
+    });
+    if (count !== chunk.length) {
+      throw new Error(`planning: ${chunk.length - count} of ${chunk.length} claimed jobs changed under the claim; the round is rolled back and retried`);
     }
   }
 }

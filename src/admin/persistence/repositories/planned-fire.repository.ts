@@ -106,16 +106,21 @@ export async function markFireDispatched(db: Kysely<Database>, id: number, now: 
 
 /**
  * `markFireDispatched` for many fires at once, inside the caller's transaction: returns the ids this call marked
- * (those still PLANNED and still `owner`'s). Two statements whatever the batch size: the fires are first locked
- * and filtered (MySQL/PostgreSQL `FOR UPDATE`; SQLite has a single writer), then updated.
+ * (those still PLANNED and still `owner`'s). PostgreSQL and SQLite do it with one UPDATE … RETURNING; on
+ * MySQL/MariaDB, which cannot return updated ids, the fires are first locked and filtered (`FOR UPDATE`), then
+ * updated.
  */
 export async function markFiresDispatched(trx: Kysely<Database>, ids: readonly number[], now: number, owner: string): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
-  let select = trx.selectFrom("jw_planned_fire").select("id").where("id", "in", [...ids]).where("state", "=", "PLANNED").where("owner", "=", owner);
-  if (dialectOf(trx) !== "sqlite") select = select.forUpdate();
+  const update = trx.updateTable("jw_planned_fire").set({ state: "DISPATCHED", dispatch_time: now }).where("state", "=", "PLANNED").where("owner", "=", owner);
+  if (dialectOf(trx) !== "mysql") {
+    const rows = await update.where("id", "in", [...ids]).returning("id").execute();
+    return new Set(rows.map((r) => toNumber(r.id)));
+  }
+  const select = trx.selectFrom("jw_planned_fire").select("id").where("id", "in", [...ids]).where("state", "=", "PLANNED").where("owner", "=", owner).orderBy("id").forUpdate();
   const mine = (await select.execute()).map((r) => toNumber(r.id));
   if (mine.length === 0) return new Set();
-  await trx.updateTable("jw_planned_fire").set({ state: "DISPATCHED", dispatch_time: now }).where("id", "in", mine).execute();
+  await update.where("id", "in", mine).execute();
   return new Set(mine);
 }
 

@@ -1,7 +1,7 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely, type SqlBool } from "kysely";
 import type { AlarmState, Run, RunState } from "../../domain/index.js";
-import { caseById, chunks } from "../bulk-case.js";
-import { dialectOf, toFlag, toNumber } from "../dialect.js";
+import { bulkUpdate, bulkUpdateReturnsIds, chunks } from "../bulk-update.js";
+import { toFlag, toNumber } from "../dialect.js";
 import { inTransaction } from "../transaction.js";
 import type { Database } from "../tables/index.js";
 import { rowToRun } from "./run.repository.js";
@@ -34,40 +34,60 @@ export async function finishRun(db: Kysely<Database>, id: number, finish: RunFin
 }
 
 /**
- * `finishRun` for many runs in one transaction (the caller's): returns the ids this call finished. Two statements
- * per chunk whatever its size: the runs still PENDING or RUNNING are locked and read (MySQL/PostgreSQL
- * `FOR UPDATE`, so a concurrent finisher waits and then sees them final; SQLite has a single writer), then
- * updated together with one value per row. A run listed twice is finished by its first entry.
+ * `finishRun` for many runs in one transaction (the caller's): returns the ids this call finished. A run listed
+ * twice is finished by its first entry. Only runs still PENDING or RUNNING change, re-checked on the latest row
+ * version under its row lock, so of two concurrent finishers exactly one finishes a run. Rows are taken in
+ * ascending id order (MySQL's `ORDER BY … FOR UPDATE`; on PostgreSQL the order of the VALUES list, which its
+ * nested-loop plan follows), so that concurrent finishers do not deadlock each other; were a plan ever to differ,
+ * the database would abort one of them, and its caller retries (an executor resends unacknowledged results).
+ *
+ * PostgreSQL and SQLite do it with one UPDATE … RETURNING per chunk. MySQL/MariaDB cannot return the updated ids,
+ * so there the open runs are first locked and read (`FOR UPDATE`), then updated.
  */
 export async function finishRuns(trx: Kysely<Database>, items: readonly { readonly id: number; readonly finish: RunFinish }[]): Promise<Set<number>> {
-  const dialect = dialectOf(trx);
   const done = new Set<number>();
   const byId = new Map<number, RunFinish>();
   for (const item of items) if (!byId.has(item.id)) byId.set(item.id, item.finish);
-  // Ascending ids: concurrent finishers lock rows in the same order and cannot deadlock each other.
+  const returnsIds = bulkUpdateReturnsIds(trx);
   for (const ids of chunks([...byId.keys()].sort((a, b) => a - b))) {
-    let select = trx.selectFrom("jw_run").select("id").where("id", "in", ids).where("state", "in", ["PENDING", "RUNNING"]).orderBy("id");
-    if (dialect !== "sqlite") select = select.forUpdate();
-    const open = (await select.execute()).map((r) => toNumber(r.id));
-    if (open.length === 0) continue;
-    const column = <V extends string | number>(pick: (finish: RunFinish) => V): Map<number, V> =>
-      new Map(open.map((id) => [id, pick(byId.get(id) as RunFinish)]));
-    await trx
-      .updateTable("jw_run")
-      .set({
-        state: caseById(dialect, column((f) => f.state), "text"),
-        handle_message: caseById(dialect, column((f) => f.handleMessage), "text"),
-        handle_time: caseById(dialect, column((f) => f.handleTime), "bigint"),
-        retryable: caseById(dialect, column((f) => toFlag(f.retryable)), "integer"),
-        alarm_state: caseById(dialect, column((f) => f.alarmState), "text"),
-        update_time: caseById(dialect, column((f) => f.handleTime), "bigint"),
-      })
-      .where("id", "in", open)
-      .execute();
-    for (const id of open) done.add(id);
+    let open = ids;
+    if (!returnsIds) {
+      open = (await trx.selectFrom("jw_run").select("id").where("id", "in", ids).where("state", "in", OPEN_STATES).orderBy("id").forUpdate().execute()).map((r) => toNumber(r.id));
+      if (open.length === 0) continue;
+    }
+    const finish = (id: number): RunFinish => byId.get(id) as RunFinish;
+    const { ids: updated } = await bulkUpdate(
+      trx,
+      {
+        table: "jw_run",
+        rows: open,
+        id: (id) => id,
+        values: {
+          state: { type: "text", of: (id) => finish(id).state },
+          handle_message: { type: "text", of: (id) => finish(id).handleMessage },
+          handle_time: { type: "bigint", of: (id) => finish(id).handleTime },
+          retryable: { type: "integer", of: (id) => toFlag(finish(id).retryable) },
+          alarm_state: { type: "text", of: (id) => finish(id).alarmState },
+        },
+        set: (value) => ({
+          state: value("state"),
+          handle_message: value("handle_message"),
+          handle_time: value("handle_time"),
+          retryable: value("retryable"),
+          alarm_state: value("alarm_state"),
+          update_time: value("handle_time"),
+        }),
+        where: (_, current) => sql<SqlBool>`${current("state")} in (${sql.join(OPEN_STATES)})`,
+      },
+      returnsIds,
+    );
+    for (const id of returnsIds ? updated : open) done.add(id);
   }
   return done;
 }
+
+/** States of a run that is not final yet. */
+const OPEN_STATES: RunState[] = ["PENDING", "RUNNING"];
 
 /** Reads runs by id (unknown ids are absent from the result). */
 export async function getRuns(db: Kysely<Database>, ids: readonly number[]): Promise<Run[]> {

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Selectable } from "kysely";
+import { sql, type Insertable, type Kysely, type Selectable, type SqlBool } from "kysely";
 import {
   ALARM_STATES,
   RUN_STATES,
@@ -10,7 +10,7 @@ import {
   type TriggerReport,
   type TriggerState,
 } from "../../domain/index.js";
-import { caseById, chunks } from "../bulk-case.js";
+import { bulkUpdate, chunks } from "../bulk-update.js";
 import { dialectOf, fromFlag, insertAndGetId, toFlag, toNumber } from "../dialect.js";
 import { checkPageRequest, EMPTY_PAGE, toPage, type Page, type PageRequest } from "../paging.js";
 import { enumValue, int, jsonObject } from "../row-values.js";
@@ -204,24 +204,30 @@ export async function markRunTriggered(db: Kysely<Database>, id: number, outcome
  * to `Run` arrived.
  */
 export async function markRunsTriggered(trx: Kysely<Database>, items: readonly { readonly id: number; readonly outcome: TriggerOutcome }[], now: number): Promise<number> {
-  const dialect = dialectOf(trx);
   let updated = 0;
   for (const chunk of chunks(items)) {
-    const column = <V extends string | number>(pick: (outcome: TriggerOutcome) => V): Map<number, V> => new Map(chunk.map((item) => [item.id, pick(item.outcome)]));
-    const result = await trx
-      .updateTable("jw_run")
-      .set({
-        trigger_state: caseById(dialect, column((o) => o.triggerState), "text"),
-        executor_address: caseById(dialect, column((o) => o.executorAddress), "text"),
-        trigger_report: caseById(dialect, column((o) => JSON.stringify(o.triggerReport)), "text"),
-        state: sql<string>`case when ${sql.ref("state")} = ${"PENDING"} then ${caseById(dialect, column((o) => o.state), "text")} else ${sql.ref("state")} end`,
-        deadline_time: caseById(dialect, column((o) => o.deadlineTime), "bigint"),
+    const { count } = await bulkUpdate(trx, {
+      table: "jw_run",
+      rows: chunk,
+      id: (item) => item.id,
+      values: {
+        trigger_state: { type: "text", of: (item) => item.outcome.triggerState },
+        executor_address: { type: "text", of: (item) => item.outcome.executorAddress },
+        trigger_report: { type: "text", of: (item) => JSON.stringify(item.outcome.triggerReport) },
+        state: { type: "text", of: (item) => item.outcome.state },
+        deadline_time: { type: "bigint", of: (item) => item.outcome.deadlineTime },
+      },
+      set: (value, current) => ({
+        trigger_state: value("trigger_state"),
+        executor_address: value("executor_address"),
+        trigger_report: value("trigger_report"),
+        state: sql`case when ${current("state")} = ${"PENDING"} then ${value("state")} else ${current("state")} end`,
+        deadline_time: value("deadline_time"),
         update_time: now,
-      })
-      .where("id", "in", chunk.map((item) => item.id))
-      .where("trigger_state", "=", "PENDING")
-      .executeTakeFirst();
-    updated += toNumber(result.numUpdatedRows);
+      }),
+      where: (_, current) => sql<SqlBool>`${current("trigger_state")} = ${"PENDING"}`,
+    });
+    updated += count;
   }
   return updated;
 }

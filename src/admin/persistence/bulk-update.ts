@@ -1,0 +1,108 @@
+import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
+import { dialectOf, toNumber, type DialectName } from "./dialect.js";
+import type { Database } from "./tables/index.js";
+
+/** SQL types of per-row values; PostgreSQL needs them spelled out for parameters whose type it cannot infer. */
+export type CaseValueType = "bigint" | "integer" | "text";
+
+/** A value that differs per row: its SQL type, and how to read it from a row. */
+export interface RowValue<R> {
+  readonly type: CaseValueType;
+  readonly of: (row: R) => string | number;
+}
+
+/** Builds SQL from the per-row values (`value(name)`) and the target row's current columns (`current(column)`). */
+export type BulkExpression<T> = (value: (name: string) => RawBuilder<unknown>, current: (column: string) => RawBuilder<unknown>) => T;
+
+export interface BulkUpdate<R> {
+  readonly table: keyof Database & string;
+  readonly rows: readonly R[];
+  readonly id: (row: R) => number;
+  readonly values: Readonly<Record<string, RowValue<R>>>;
+  /** Column assignments; a plain value is the same for every row. */
+  readonly set: BulkExpression<Readonly<Record<string, RawBuilder<unknown> | string | number>>>;
+  /** Only rows that also match this are updated. */
+  readonly where?: BulkExpression<RawBuilder<SqlBool>>;
+}
+
+/** Rows per set-based statement: with a few value columns this stays far below every dialect's parameter limit. */
+export const BULK_CHUNK = 500;
+
+/** Splits `items` into chunks of at most `size`. */
+export function chunks<T>(items: readonly T[], size: number = BULK_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Whether `bulkUpdate` can report the updated ids (`returning`) on this dialect; MySQL/MariaDB 10 cannot. */
+export function bulkUpdateReturnsIds(db: Kysely<Database>): boolean {
+  return dialectOf(db) !== "mysql";
+}
+
+/**
+ * Updates many rows by id with a different value per row, in one statement per chunk (at most `BULK_CHUNK` rows;
+ * the caller chunks). Set-based updates are what keep a burst cheap: one statement for a batch instead of one round
+ * trip, parse and log record per row.
+ *
+ * PostgreSQL and SQLite join the table to a VALUES list (`WITH v(id, …) AS (VALUES …) UPDATE … FROM v`), which costs
+ * one lookup per row; MySQL/MariaDB 10 has neither UPDATE … FROM nor a VALUES list with column names, so it gets
+ * `CASE id WHEN … THEN … END` per column, whose cost grows with the square of the chunk (every row scans the
+ * branches). Returns how many rows changed and, with `returning` on PostgreSQL and SQLite, their ids.
+ */
+export async function bulkUpdate<R>(db: Kysely<Database>, spec: BulkUpdate<R>, returning = false): Promise<{ count: number; ids: number[] }> {
+  if (spec.rows.length === 0) return { count: 0, ids: [] };
+  const dialect = dialectOf(db);
+  return dialect === "mysql" ? caseUpdate(db, spec) : valuesUpdate(db, dialect, spec, returning);
+}
+
+async function valuesUpdate<R>(db: Kysely<Database>, dialect: DialectName, spec: BulkUpdate<R>, returning: boolean): Promise<{ count: number; ids: number[] }> {
+  const names = Object.keys(spec.values);
+  // PostgreSQL types a VALUES column like a UNION: casts in the first row type the whole column.
+  const first = (value: unknown, type: CaseValueType): RawBuilder<unknown> => (dialect === "postgres" ? sql`cast(${value} as ${sql.raw(type)})` : sql`${value}`);
+  const rows = spec.rows.map((row, index) => {
+    const cells = [index === 0 ? first(spec.id(row), "bigint") : sql`${spec.id(row)}`];
+    for (const name of names) {
+      const column = spec.values[name] as RowValue<R>;
+      cells.push(index === 0 ? first(column.of(row), column.type) : sql`${column.of(row)}`);
+    }
+    return sql`(${sql.join(cells)})`;
+  });
+  const value = (name: string): RawBuilder<unknown> => sql.ref(`v.${name}`);
+  const current = (column: string): RawBuilder<unknown> => sql.ref(`t.${column}`);
+  const assignments = Object.entries(spec.set(value, current)).map(([column, expression]) => sql`${sql.ref(column)} = ${expression}`);
+  const where = spec.where === undefined ? sql`` : sql` and ${spec.where(value, current)}`;
+  const columnList = sql.join(["id", ...names].map((name) => sql.ref(name)));
+  // SQLite's RETURNING sees only the updated table, under its own name; PostgreSQL's sees v too and needs the alias.
+  const returnedId = dialect === "sqlite" ? sql.ref("id") : sql.ref("t.id");
+  const query = sql<{ id: unknown }>`with v(${columnList}) as (values ${sql.join(rows)}) update ${sql.table(spec.table)} as t set ${sql.join(assignments)} from v where ${sql.ref("t.id")} = ${sql.ref("v.id")}${where}${returning ? sql` returning ${returnedId}` : sql``}`;
+  const result = await query.execute(db);
+  if (returning) return { count: result.rows.length, ids: result.rows.map((row) => toNumber(row.id)) };
+  return { count: toNumber(result.numAffectedRows ?? 0), ids: [] };
+}
+
+async function caseUpdate<R>(db: Kysely<Database>, spec: BulkUpdate<R>): Promise<{ count: number; ids: number[] }> {
+  const value = (name: string): RawBuilder<unknown> => {
+    const column = spec.values[name];
+    if (column === undefined) throw new Error(`bulk update of ${spec.table}: no per-row value "${name}"`);
+    return caseById(new Map(spec.rows.map((row) => [spec.id(row), column.of(row)])));
+  };
+  const current = (column: string): RawBuilder<unknown> => sql.ref(column);
+  const assignments = Object.entries(spec.set(value, current)).map(([column, expression]) => sql`${sql.ref(column)} = ${expression}`);
+  const ids = spec.rows.map(spec.id);
+  const where = spec.where === undefined ? sql`` : sql` and ${spec.where(value, current)}`;
+  const result = await sql`update ${sql.table(spec.table)} set ${sql.join(assignments)} where ${sql.ref("id")} in (${sql.join(ids)})${where}`.execute(db);
+  return { count: toNumber(result.numAffectedRows ?? 0), ids: [] };
+}
+
+/**
+ * `CASE id WHEN <id> THEN <value> … END`: a different value per row (MySQL's form of a bulk update). When every row
+ * gets the same value, the plain value is used instead.
+ */
+function caseById(values: ReadonlyMap<number, string | number>): RawBuilder<unknown> {
+  const distinct = new Set(values.values());
+  const [only] = distinct;
+  if (distinct.size === 1 && only !== undefined) return sql`${only}`;
+  const branches = [...values].map(([id, value]) => sql`when ${id} then ${value}`);
+  return sql`case ${sql.ref("id")} ${sql.join(branches, sql` `)} end`;
+}
