@@ -15,7 +15,7 @@ export interface RowValue<R> {
 export type BulkExpression<T> = (value: (name: string) => RawBuilder<unknown>, current: (column: string) => RawBuilder<unknown>) => T;
 
 export interface BulkUpdate<R> {
-  readonly table: keyof Database & string;
+  readonly table: keyof Database;
   readonly rows: readonly R[];
   readonly id: (row: R) => number;
   readonly values: Readonly<Record<string, RowValue<R>>>;
