@@ -12,6 +12,7 @@ import { registerAdminRoutes } from "./rpc/routes.js";
 import { createRouteStrategies } from "./routing/index.js";
 import { ExecutorClients } from "./trigger/executor-clients.js";
 import { TriggerService } from "./trigger/trigger-service.js";
+import { AcceptedWriter } from "./trigger/accepted-writer.js";
 import { TriggerPools } from "./trigger/trigger-pools.js";
 import { RunFinisher } from "./scheduler/run-finisher.js";
 import { RunMonitor } from "./scheduler/run-monitor.js";
@@ -65,8 +66,11 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
     await ensureInitialAdmin(database.db, options.initialAdminPassword, options.onInitialAdminPassword, now());
     // Created before the scheduler parts so that each can be handed the metrics it reports to.
     const metrics = options.metrics.enabled ? createAdminMetrics(() => countExecutors(database.db, now(), options.deadTimeoutMs)) : undefined;
+    // Shared by the trigger service (which holds acceptances) and the finisher (which writes them with results).
+    const accepted = new AcceptedWriter(database.db, { now, lingerMs: options.acceptLingerMs });
     const finisher = new RunFinisher({
       db: database.db,
+      acceptances: accepted,
       now,
       reportTimeZone: options.timeZone,
       logger: options.logger,
@@ -92,6 +96,7 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
       finisher,
       pools,
       metrics: metrics ?? NO_ADMIN_METRICS,
+      accepted,
     });
     const monitor = new RunMonitor({
       db: database.db,

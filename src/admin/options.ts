@@ -112,6 +112,16 @@ export interface AdminOptions {
    */
   dispatchLeadMs?: number;
   /**
+   * A run sent ahead of its instant is accepted by its executor before it starts; the acceptance (RUNNING, the
+   * address, the trigger report) is kept in memory until this long past the instant (or past the acceptance, when
+   * that came later), so that a result arriving
+   * meanwhile writes the run once, with both, instead of twice. Acceptances still held when the admin stops are
+   * written then; an admin that crashes loses only the trigger reports of runs accepted in this window (the runs
+   * themselves finish from their executors' results, or fail as stale). 0 writes every acceptance at once.
+   * @default 1000
+   */
+  acceptLingerMs?: number;
+  /**
    * Pause between two sweeps for timed-out, lost and stuck runs and due alarms.
    * @default 1000
    */
@@ -167,6 +177,7 @@ export interface ResolvedAdminOptions {
   readonly misfireThresholdMs: number;
   readonly takeoverAfterMs: number;
   readonly dispatchLeadMs: number;
+  readonly acceptLingerMs: number;
   readonly monitorIntervalMs: number;
   readonly runRetentionDays: number;
   readonly fastTriggerConcurrency: number;
@@ -237,6 +248,7 @@ export function resolveAdminOptions(options: AdminOptions = {}): ResolvedAdminOp
     misfireThresholdMs: positive("misfireThresholdMs", options.misfireThresholdMs, 5_000),
     takeoverAfterMs: positive("takeoverAfterMs", options.takeoverAfterMs, 1_500),
     dispatchLeadMs: count("dispatchLeadMs", options.dispatchLeadMs, 300, 0),
+    acceptLingerMs: count("acceptLingerMs", options.acceptLingerMs, 1_000, 0),
     monitorIntervalMs: positive("monitorIntervalMs", options.monitorIntervalMs, 1_000),
     runRetentionDays: count("runRetentionDays", options.runRetentionDays, 30, 0),
     fastTriggerConcurrency: count("fastTriggerConcurrency", options.fastTriggerConcurrency, 2_000, 1),

@@ -12,6 +12,7 @@ import {
   resumeDelayedJob,
   type Database,
   type NewPlannedFire,
+  type TriggerOutcome,
 } from "../persistence/index.js";
 import type { Logger } from "../../shared/logger.js";
 import type { AdminMetrics } from "../metrics/index.js";
@@ -36,6 +37,23 @@ export interface RunFinisherDeps {
   readonly onFollowUpsPlanned?: () => void;
   readonly random?: () => number;
   readonly metrics?: AdminMetrics;
+  /** Executors' acceptances not yet written; a finished run's is written with its result. */
+  readonly acceptances?: HeldAcceptances;
+}
+
+/**
+ * Trigger results (acceptances) kept in memory for a while, so that a run whose result arrives first is written once
+ * with both (the trigger service's `AcceptedWriter`).
+ */
+export interface HeldAcceptances {
+  /** Takes the held acceptances of these runs (those it holds); the caller writes them or hands them back. */
+  take(runIds: readonly number[]): TakenAcceptances;
+}
+
+export interface TakenAcceptances {
+  readonly outcomes: ReadonlyMap<number, TriggerOutcome>;
+  /** After the finishing transaction: the runs in `written` have their acceptance stored; the others' are written now. */
+  settle(written: ReadonlySet<number>): void;
 }
 
 /** Trigger types whose completion moves a FIX_DELAY schedule on; manual and child runs do not. */
@@ -73,7 +91,8 @@ export class RunFinisher {
     const now = this.deps.now();
     const shardedSuccesses: Run[] = [];
     let plannedFollowUps = false;
-    const finished = await inTransaction(this.deps.db, async (trx) => {
+    const taken = this.deps.acceptances?.take(items.map((item) => item.run.id));
+    const finishing = inTransaction(this.deps.db, async (trx) => {
       const jobs = new Map<number, Job>((await getJobs(trx, [...new Set(items.map((i) => i.run.jobId))])).map((job) => [job.id, job]));
       const fires: NewPlannedFire[] = [];
       const perDay = new Map<string, { succeeded: number; failed: number }>();
@@ -83,16 +102,20 @@ export class RunFinisher {
       // One set-based conditional update finishes the batch; the runs it reports are the ones this call finished.
       const done = await finishRuns(
         trx,
-        items.map(({ run, outcome }) => ({
-          id: run.id,
-          finish: {
-            state: outcome.state,
-            handleMessage: outcome.message,
-            handleTime: now,
-            retryable: outcome.retryable,
-            alarmState: FAILED_RUN_STATES.includes(outcome.state) && !willRetry(run, outcome) ? "NONE" : "SKIPPED",
-          },
-        })),
+        items.map(({ run, outcome }) => {
+          const trigger = taken?.outcomes.get(run.id);
+          return {
+            id: run.id,
+            finish: {
+              state: outcome.state,
+              handleMessage: outcome.message,
+              handleTime: now,
+              retryable: outcome.retryable,
+              alarmState: FAILED_RUN_STATES.includes(outcome.state) && !willRetry(run, outcome) ? "NONE" : "SKIPPED",
+              ...(trigger === undefined ? {} : { trigger }),
+            },
+          };
+        }),
       );
       const seen = new Set<number>();
       for (const { run, outcome } of items) {
@@ -123,6 +146,14 @@ export class RunFinisher {
       for (const [day, counts] of [...perDay].sort(([a], [b]) => a.localeCompare(b))) await addToDailyReport(trx, day, { running: 0, ...counts }, now);
       return done;
     });
+    let finished: Set<number>;
+    try {
+      finished = await finishing;
+    } catch (error) {
+      taken?.settle(new Set());
+      throw error;
+    }
+    taken?.settle(finished);
     // Counted after commit, so that rolled-back work is not; every final state passes through here.
     const counted = new Set<number>();
     for (const { run, outcome } of items) {

@@ -23,6 +23,7 @@ import type { PreparedFire, TriggerService } from "../trigger/trigger-service.js
 import type { Logger } from "../../shared/logger.js";
 import type { Clock } from "./clock.js";
 import { TimerQueue } from "./timer-queue.js";
+import { ConcurrencyLimit } from "../../shared/concurrency-limit.js";
 
 /** Tuning of the scheduler loop; `resolveAdminOptions()` fills every field. */
 export interface SchedulerOptions {
@@ -64,6 +65,12 @@ export interface TickResult {
 const MAX_PLANNING_ROUNDS = 20;
 /** Fires dispatched per transaction. */
 const DISPATCH_BATCH = 500;
+/**
+ * Dispatch batches doing their store work at once. A burst releases many batches together; run all at once, they
+ * share the admin's thread and the database and all finish late together, whereas two at a time get the first runs
+ * to their executors early, which then work while the admin stores the next batches.
+ */
+const DISPATCHES_AT_ONCE = 2;
 /** Fires claimed per UPDATE when taking over. */
 const CLAIM_CHUNK = 1_000;
 /** Fires read per pick-up query. */
@@ -84,6 +91,7 @@ const PICKUP_LIMIT = 20_000;
 export class Scheduler {
   private readonly queue: TimerQueue<PlannedFire>;
   private readonly queued = new Set<number>();
+  private readonly dispatchLimit = new ConcurrencyLimit(DISPATCHES_AT_ONCE);
   private readonly inFlight = new Set<Promise<void>>();
   /** In-flight dispatches waiting for their instant (see `untilInstant`). */
   private readonly parked = new Set<Promise<void>>();
@@ -112,6 +120,7 @@ export class Scheduler {
     if (this.running) return;
     this.running = true;
     this.stopping = false;
+    this.deps.trigger.holdAcceptances();
     this.schedule(0);
   }
 
@@ -129,6 +138,8 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.running = false;
     this.stopping = true;
+    // Dispatches wait for their acceptances to be stored; none is held back for a result any more.
+    this.deps.trigger.releaseHeldAcceptances();
     if (this.loopTimer !== undefined) this.deps.clock.clearTimeout(this.loopTimer);
     this.loopTimer = undefined;
     await this.current?.catch(() => undefined);
@@ -307,7 +318,8 @@ export class Scheduler {
     this.dueBatch = [];
     for (let i = 0; i < due.length; i += DISPATCH_BATCH) {
       const batch = due.slice(i, i + DISPATCH_BATCH);
-      const dispatch = this.dispatchBatch(batch)
+      const dispatch = this.dispatchLimit
+        .run(() => this.dispatchBatch(batch))
         .catch((error: unknown) => {
           // The fires stay PLANNED (or their runs PENDING); lease takeover or the stale-run sweep finishes them.
           this.deps.logger.error("dispatch failed", { fires: batch.length, error: error instanceof Error ? error.message : String(error) });

@@ -1,4 +1,4 @@
-import { Fifo } from "../../shared/fifo.js";
+import { ConcurrencyLimit } from "../../shared/concurrency-limit.js";
 
 /**
  * Bounded trigger concurrency with slow-job demotion, after XXL-JOB's fast and slow trigger pools: a job whose
@@ -15,40 +15,15 @@ export interface TriggerPoolOptions {
   readonly now: () => number;
 }
 
-class Lane {
-  private active = 0;
-  /** A burst queues thousands of dispatches here: O(1) shift matters. */
-  private readonly waiting = new Fifo<() => void>();
-
-  constructor(private readonly limit: number) {}
-
-  get queued(): number {
-    return this.waiting.length;
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
-    try {
-      return await task();
-    } finally {
-      // Hand the slot straight to the next waiter (active stays the same) or free it.
-      const next = this.waiting.shift();
-      if (next !== undefined) next();
-      else this.active--;
-    }
-  }
-}
-
 export class TriggerPools {
-  private readonly fast: Lane;
-  private readonly slow: Lane;
+  private readonly fast: ConcurrencyLimit;
+  private readonly slow: ConcurrencyLimit;
   private minute = -1;
   private readonly slowCounts = new Map<number, number>();
 
   constructor(private readonly options: TriggerPoolOptions) {
-    this.fast = new Lane(options.fastConcurrency);
-    this.slow = new Lane(options.slowConcurrency);
+    this.fast = new ConcurrencyLimit(options.fastConcurrency);
+    this.slow = new ConcurrencyLimit(options.slowConcurrency);
   }
 
   /** Dispatches waiting for a slot, by lane. */

@@ -5,7 +5,7 @@ import { BlockStrategy, GlueType } from "../../gen/jobwire/v1/job_pb.js";
 import { RunRequestSchema } from "../../gen/jobwire/v1/executor_service_pb.js";
 import type { ExecutorGroup, Job, RouteStrategy, Run, TriggerReport, TriggerType } from "../domain/index.js";
 import { getRuns, insertRun, insertRuns, markRunsTriggered, type Database, type NewRun, type TriggerOutcome } from "../persistence/index.js";
-import { AcceptedWriter } from "./accepted-writer.js";
+import type { AcceptedWriter } from "./accepted-writer.js";
 import { HoldUnsupportedError, RunBatcher } from "./run-batcher.js";
 import { TurnBatcher } from "./turn-batcher.js";
 import { groupAddresses } from "../registry/live-addresses.js";
@@ -74,6 +74,8 @@ export interface TriggerServiceDeps {
   readonly finisher: RunFinisher;
   readonly pools: TriggerPools;
   readonly metrics: AdminMetrics;
+  /** Writes trigger results; shared with the finisher, which writes held acceptances together with results. */
+  readonly accepted: AcceptedWriter;
 }
 
 /**
@@ -82,14 +84,22 @@ export interface TriggerServiceDeps {
  * structured trigger report. A trigger that cannot be dispatched becomes a FAILED run, never nothing.
  */
 export class TriggerService {
-  private readonly accepted: AcceptedWriter;
   private readonly runs: RunBatcher;
   private readonly failures: TurnBatcher<{ readonly run: Run; readonly result: TriggerResult }, Run>;
 
   constructor(private readonly deps: TriggerServiceDeps) {
     this.failures = new TurnBatcher((items) => this.recordFailures(items), 500);
-    this.accepted = new AcceptedWriter(deps.db);
     this.runs = new RunBatcher(deps.executors, deps.triggerTimeoutMs);
+  }
+
+  /** Writes the acceptances held for their runs' results now, and holds none until `holdAcceptances` (scheduler stop). */
+  releaseHeldAcceptances(): void {
+    this.deps.accepted.flushHeld();
+  }
+
+  /** Lets acceptances of runs sent ahead of their instant wait for the runs' results again (scheduler start). */
+  holdAcceptances(): void {
+    this.deps.accepted.resumeHolding();
   }
 
   /** Creates the run(s) of one fire and dispatches them; resolves once every trigger result is stored. */
@@ -197,7 +207,7 @@ export class TriggerService {
     this.deps.metrics.fireDispatched(prepared.request.triggerType, Math.max(0, plan.startedAt - prepared.request.scheduledTime));
     // A trigger slot covers routing and the executor call; the result is stored after the slot is given back, so
     // that a busy database delays the records, not the calls of the runs behind them.
-    return Promise.all(runs.map(async (run) => this.record(run, await this.deps.pools.run(run.jobId, () => this.dispatch(run, plan)))));
+    return Promise.all(runs.map(async (run) => this.record(run, await this.deps.pools.run(run.jobId, () => this.dispatch(run, plan)), plan)));
   }
 
   /** Routes one run and calls its executor; returns the trigger result to record. */
@@ -288,13 +298,14 @@ export class TriggerService {
     return { triggerState: "ACCEPTED", state: "RUNNING", executorAddress: address, report: report(address, "ok", "accepted"), deadlineTime };
   }
 
-  private async record(run: Run, result: TriggerResult): Promise<Run> {
+  private async record(run: Run, result: TriggerResult, plan: DispatchPlan): Promise<Run> {
     const { report, ...outcome } = result;
     if (result.triggerState !== "FAILED") {
       // The hot path: one conditional UPDATE, no read-back. The returned run reflects what was written; a result
-      // that raced ahead of this answer (the run already final) is kept by the update's condition.
+      // that raced ahead of this answer (the run already final) is kept by the update's condition. A run sent ahead
+      // of its instant may have its acceptance written together with its result (see AcceptedWriter).
       const now = this.deps.now();
-      await this.accepted.write(run.id, { ...outcome, triggerReport: report }, now);
+      await this.deps.accepted.write(run.id, { ...outcome, triggerReport: report }, now, plan.early === undefined ? undefined : plan.triggerTime);
       return { ...run, ...outcome, triggerReport: report, updateTime: now };
     }
     return this.failures.submit({ run, result });

@@ -9,6 +9,7 @@ import { Scheduler } from "../../../src/admin/scheduler/scheduler.js";
 import { ExecutorClients } from "../../../src/admin/trigger/executor-clients.js";
 import { TriggerPools } from "../../../src/admin/trigger/trigger-pools.js";
 import { TriggerService } from "../../../src/admin/trigger/trigger-service.js";
+import { AcceptedWriter } from "../../../src/admin/trigger/accepted-writer.js";
 import { silentLogger } from "../../../src/shared/logger.js";
 import { newGroup, newJob } from "../persistence/fixtures.js";
 import { FakeClock } from "../../helpers/fake-clock.js";
@@ -27,12 +28,17 @@ export interface AdminNode {
   close(): void;
 }
 
-export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = new FakeClock(T0)): AdminNode {
+/**
+ * `acceptLingerMs` is 0 unless given: acceptances are then written at once, as the tests that read runs right after
+ * `idle()` expect (a held acceptance waits on a real timer, which a fake clock does not move).
+ */
+export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = new FakeClock(T0), acceptLingerMs = 0): AdminNode {
   const now = (): number => clock.now();
+  const accepted = new AcceptedWriter(db, { now, lingerMs: acceptLingerMs });
   const executors = new ExecutorClients();
   // The finisher wakes the scheduler, which is built after it (it needs the trigger service the finisher feeds).
   const wake: { scheduler?: Scheduler } = {};
-  const finisher = new RunFinisher({ db, now, reportTimeZone: "UTC", logger: silentLogger, onFollowUpsPlanned: () => wake.scheduler?.wake(), random: () => 0.5 });
+  const finisher = new RunFinisher({ db, now, reportTimeZone: "UTC", logger: silentLogger, onFollowUpsPlanned: () => wake.scheduler?.wake(), random: () => 0.5, acceptances: accepted });
   const trigger = new TriggerService({
     db,
     executors,
@@ -45,6 +51,7 @@ export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = ne
     finisher,
     pools: new TriggerPools({ fastConcurrency: 50, slowConcurrency: 10, slowThresholdMs: 500, slowCountPerMinute: 10, now }),
     metrics: NO_ADMIN_METRICS,
+    accepted,
   });
   const scheduler = new Scheduler({
     db,

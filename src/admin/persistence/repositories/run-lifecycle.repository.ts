@@ -1,10 +1,10 @@
 import { sql, type Kysely, type SqlBool } from "kysely";
 import type { AlarmState, Run, RunState } from "../../domain/index.js";
-import { bulkUpdate, bulkUpdateReturnsIds, chunks } from "../bulk-update.js";
+import { bulkUpdate, bulkUpdateReturnsIds, chunks, type RowValue } from "../bulk-update.js";
 import { toFlag, toNumber } from "../dialect.js";
 import { inTransaction } from "../transaction.js";
 import type { Database } from "../tables/index.js";
-import { rowToRun } from "./run.repository.js";
+import { rowToRun, type TriggerOutcome } from "./run.repository.js";
 
 /**
  * The scheduler's queries on runs: finishing them once, and the sweeps that find runs needing the admin's
@@ -19,6 +19,8 @@ export interface RunFinish {
   readonly retryable: boolean;
   /** NONE when the run is due an alarm, SKIPPED when not (it succeeded, or a retry follows). */
   readonly alarmState: AlarmState;
+  /** The executor's acceptance, when it was not stored yet: written with the result (only over a PENDING trigger). */
+  readonly trigger?: TriggerOutcome;
 }
 
 /** States in which a run is over and failed; the ones that retry and alarm. */
@@ -56,31 +58,62 @@ export async function finishRuns(trx: Kysely<Database>, items: readonly { readon
       if (open.length === 0) continue;
     }
     const finish = (id: number): RunFinish => byId.get(id) as RunFinish;
-    const { ids: updated } = await bulkUpdate(
-      trx,
-      {
-        table: "jw_run",
-        rows: open,
-        id: (id) => id,
-        values: {
-          state: { type: "text", of: (id) => finish(id).state },
-          handle_message: { type: "text", of: (id) => finish(id).handleMessage },
-          handle_time: { type: "bigint", of: (id) => finish(id).handleTime },
-          retryable: { type: "integer", of: (id) => toFlag(finish(id).retryable) },
-          alarm_state: { type: "text", of: (id) => finish(id).alarmState },
+    const withTrigger = open.filter((id) => finish(id).trigger !== undefined);
+    const plain = withTrigger.length === 0 ? open : open.filter((id) => finish(id).trigger === undefined);
+    const updated: number[] = [];
+    for (const rows of [plain, withTrigger]) {
+      if (rows.length === 0) continue;
+      const trigger = (id: number): TriggerOutcome => finish(id).trigger as TriggerOutcome;
+      const triggerValues: Record<string, RowValue<number>> =
+        rows === withTrigger
+          ? {
+              trigger_state: { type: "text", of: (id) => trigger(id).triggerState },
+              executor_address: { type: "text", of: (id) => trigger(id).executorAddress },
+              trigger_report: { type: "text", of: (id) => JSON.stringify(trigger(id).triggerReport) },
+              deadline_time: { type: "bigint", of: (id) => trigger(id).deadlineTime },
+            }
+          : {};
+      const result = await bulkUpdate(
+        trx,
+        {
+          table: "jw_run",
+          rows,
+          id: (id) => id,
+          values: {
+            state: { type: "text", of: (id) => finish(id).state },
+            handle_message: { type: "text", of: (id) => finish(id).handleMessage },
+            handle_time: { type: "bigint", of: (id) => finish(id).handleTime },
+            retryable: { type: "integer", of: (id) => toFlag(finish(id).retryable) },
+            alarm_state: { type: "text", of: (id) => finish(id).alarmState },
+            ...triggerValues,
+          },
+          set: (value, current) => {
+            const pendingTrigger = sql`${current("trigger_state")} = ${"PENDING"}`;
+            const unlessTriggered = (column: string) => sql`case when ${pendingTrigger} then ${value(column)} else ${current(column)} end`;
+            return {
+              state: value("state"),
+              handle_message: value("handle_message"),
+              handle_time: value("handle_time"),
+              retryable: value("retryable"),
+              alarm_state: value("alarm_state"),
+              update_time: value("handle_time"),
+              // trigger_state last: MySQL evaluates assignments left to right, each seeing the ones before it.
+              ...(rows === withTrigger
+                ? {
+                    executor_address: unlessTriggered("executor_address"),
+                    trigger_report: unlessTriggered("trigger_report"),
+                    deadline_time: unlessTriggered("deadline_time"),
+                    trigger_state: unlessTriggered("trigger_state"),
+                  }
+                : {}),
+            };
+          },
+          where: (_, current) => sql<SqlBool>`${current("state")} in (${sql.join(OPEN_STATES)})`,
         },
-        set: (value) => ({
-          state: value("state"),
-          handle_message: value("handle_message"),
-          handle_time: value("handle_time"),
-          retryable: value("retryable"),
-          alarm_state: value("alarm_state"),
-          update_time: value("handle_time"),
-        }),
-        where: (_, current) => sql<SqlBool>`${current("state")} in (${sql.join(OPEN_STATES)})`,
-      },
-      returnsIds,
-    );
+        returnsIds,
+      );
+      updated.push(...result.ids);
+    }
     for (const id of returnsIds ? updated : open) done.add(id);
   }
   return done;

@@ -10,6 +10,7 @@ import {
   type TriggerReport,
   type TriggerState,
 } from "../../domain/index.js";
+import { insertRowsReturningIds } from "../bulk-insert.js";
 import { bulkUpdate, chunks } from "../bulk-update.js";
 import { dialectOf, fromFlag, insertAndGetId, toFlag, toNumber } from "../dialect.js";
 import { checkPageRequest, EMPTY_PAGE, toPage, type Page, type PageRequest } from "../paging.js";
@@ -90,16 +91,7 @@ export async function insertRuns(db: Kysely<Database>, runs: readonly NewRun[]):
   const out: Run[] = [];
   for (let start = 0; start < runs.length; start += INSERT_RUNS_CHUNK) {
     const rows = runs.slice(start, start + INSERT_RUNS_CHUNK).map(newRunRow);
-    let ids: number[];
-    if (mysqlStep !== undefined) {
-      const result = await db.insertInto("jw_run").values(rows).executeTakeFirstOrThrow();
-      const first = toNumber(result.insertId);
-      ids = rows.map((_, i) => first + i * mysqlStep);
-    } else {
-      const returned = await db.insertInto("jw_run").values(rows).returning("id").execute();
-      ids = returned.map((r) => toNumber(r.id)).sort((a, b) => a - b);
-    }
-    if (ids.length !== rows.length) throw new Error(`the database returned ${ids.length} ids for ${rows.length} inserted runs`);
+    const ids = await insertRowsReturningIds(db, "jw_run", rows, mysqlStep);
     rows.forEach((row, i) => out.push(rowToRun({ ...row, id: ids[i] ?? 0 })));
   }
   return out;
