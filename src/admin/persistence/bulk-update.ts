@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
+import { CompiledQuery, sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import { dialectOf, toNumber, type DialectName } from "./dialect.js";
 import type { Database } from "./tables/index.js";
 
@@ -58,25 +58,37 @@ export async function bulkUpdate<R>(db: Kysely<Database>, spec: BulkUpdate<R>, r
 
 async function valuesUpdate<R>(db: Kysely<Database>, dialect: DialectName, spec: BulkUpdate<R>, returning: boolean): Promise<{ count: number; ids: number[] }> {
   const names = Object.keys(spec.values);
-  // PostgreSQL types a VALUES column like a UNION: casts in the first row type the whole column.
-  const first = (value: unknown, type: CaseValueType): RawBuilder<unknown> => (dialect === "postgres" ? sql`cast(${value} as ${sql.raw(type)})` : sql`${value}`);
-  const rows = spec.rows.map((row, index) => {
-    const cells = [index === 0 ? first(spec.id(row), "bigint") : sql`${spec.id(row)}`];
-    for (const name of names) {
-      const column = spec.values[name] as RowValue<R>;
-      cells.push(index === 0 ? first(column.of(row), column.type) : sql`${column.of(row)}`);
-    }
-    return sql`(${sql.join(cells)})`;
-  });
   const value = (name: string): RawBuilder<unknown> => sql.ref(`v.${name}`);
   const current = (column: string): RawBuilder<unknown> => sql.ref(`t.${column}`);
   const assignments = Object.entries(spec.set(value, current)).map(([column, expression]) => sql`${sql.ref(column)} = ${expression}`);
   const where = spec.where === undefined ? sql`` : sql` and ${spec.where(value, current)}`;
-  const columnList = sql.join(["id", ...names].map((name) => sql.ref(name)));
   // SQLite's RETURNING sees only the updated table, under its own name; PostgreSQL's sees v too and needs the alias.
   const returnedId = dialect === "sqlite" ? sql.ref("id") : sql.ref("t.id");
-  const query = sql<{ id: unknown }>`with v(${columnList}) as (values ${sql.join(rows)}) update ${sql.table(spec.table)} as t set ${sql.join(assignments)} from v where ${sql.ref("t.id")} = ${sql.ref("v.id")}${where}${returning ? sql` returning ${returnedId}` : sql``}`;
-  const result = await query.execute(db);
+  const update = sql`update ${sql.table(spec.table)} as t set ${sql.join(assignments)} from v where ${sql.ref("t.id")} = ${sql.ref("v.id")}${where}${returning ? sql` returning ${returnedId}` : sql``}`.compile(db);
+  // The VALUES list is written as text with its own parameters: as a query-builder tree (a node per cell) it cost
+  // the admin more than the statement cost the database. PostgreSQL numbers its parameters, so the list's continue
+  // after the UPDATE's; SQLite's are positional, and the list comes first in the statement.
+  const parameters: unknown[] = [];
+  const offset = dialect === "postgres" ? update.parameters.length : 0;
+  const mark = (value: unknown, type: CaseValueType | undefined): string => {
+    parameters.push(value);
+    if (dialect !== "postgres") return "?";
+    // PostgreSQL types a VALUES column like a UNION: casts in the first row type the whole column.
+    return type === undefined ? `$${offset + parameters.length}` : `cast($${offset + parameters.length} as ${type})`;
+  };
+  const tuples: string[] = [];
+  spec.rows.forEach((row, index) => {
+    const cells = [mark(spec.id(row), index === 0 ? "bigint" : undefined)];
+    for (const name of names) {
+      const column = spec.values[name] as RowValue<R>;
+      cells.push(mark(column.of(row), index === 0 ? column.type : undefined));
+    }
+    tuples.push(`(${cells.join(", ")})`);
+  });
+  const columnList = ["id", ...names].map((name) => `"${name}"`).join(", ");
+  const text = `with v(${columnList}) as (values ${tuples.join(", ")}) ${update.sql}`;
+  const all = dialect === "postgres" ? [...update.parameters, ...parameters] : [...parameters, ...update.parameters];
+  const result = await db.executeQuery<{ id: unknown }>(CompiledQuery.raw(text, all));
   if (returning) return { count: result.rows.length, ids: result.rows.map((row) => toNumber(row.id)) };
   return { count: toNumber(result.numAffectedRows ?? 0), ids: [] };
 }
