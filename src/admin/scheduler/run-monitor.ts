@@ -12,7 +12,7 @@ import {
   setMissedBeats,
   type Database,
 } from "../persistence/index.js";
-import { ExecutorClients } from "../trigger/executor-clients.js";
+import type { ExecutorClients } from "../trigger/executor-clients.js";
 import type { Logger } from "../../shared/logger.js";
 import type { RunFinisher } from "./run-finisher.js";
 
@@ -135,9 +135,8 @@ export class RunMonitor {
     try {
       const group = await getGroup(this.deps.db, run.groupId);
       if (group === undefined || run.executorAddress === "") return;
-      await this.deps.executors
-        .get(run.executorAddress)
-        .kill(create(KillRequestSchema, { target: { case: "runId", value: BigInt(run.id) }, reason }), ExecutorClients.callOptions(group, this.deps.options.triggerTimeoutMs));
+      const request = create(KillRequestSchema, { target: { case: "runId", value: BigInt(run.id) }, reason });
+      await this.deps.executors.call(run.executorAddress, group, this.deps.options.triggerTimeoutMs, (client, options) => client.kill(request, options));
     } catch (error) {
       this.deps.logger.info("kill after timeout not delivered", { run: run.id, error: error instanceof Error ? error.message : String(error) });
     }

@@ -77,6 +77,9 @@ export class AcceptedWriter implements HeldAcceptances {
     // A run accepted after its instant starts on arrival: its result is due soon after the acceptance.
     const until = Math.max(startAt, now) + this.options.lingerMs;
     return new Promise<void>((resolve, reject) => {
+      // A run's trigger result is recorded once; should a second arrive, the first is written now, not forgotten.
+      const previous = this.held.get(runId);
+      if (previous !== undefined) this.submit(previous);
       this.held.set(runId, { runId, outcome, now, until, resolve, reject });
       this.arm(until);
     });

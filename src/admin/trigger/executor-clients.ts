@@ -1,8 +1,9 @@
-import { createClient, type Client } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { ExecutorService } from "../../gen/jobwire/v1/executor_service_pb.js";
 import { APP_NAME_HEADER, AUTHORIZATION_HEADER, bearer } from "../../shared/metadata.js";
 import { guardHttp2ClientSessions } from "../../shared/net/index.js";
+import { LoopAwareDeadline } from "./loop-aware-deadline.js";
 
 export type ExecutorClient = Client<typeof ExecutorService>;
 
@@ -10,6 +11,12 @@ export type ExecutorClient = Client<typeof ExecutorService>;
 export interface GroupCredentials {
   readonly appName: string;
   readonly accessToken: string;
+}
+
+/** What an executor call is made with: the group's credentials and the deadline's signal. */
+export interface ExecutorCallOptions {
+  readonly headers: Record<string, string>;
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -36,7 +43,26 @@ export class ExecutorClients {
     return client;
   }
 
-  /** Call options carrying the group's credentials and a deadline. */
+  /**
+   * Calls the executor at `address` with the group's credentials, under a deadline that does not expire for an
+   * answer that has already arrived while the admin's event loop was busy (`LoopAwareDeadline`): every unary call
+   * to an executor (Run, RunBatch, the routing probes, Kill) goes through here. A timeout is DEADLINE_EXCEEDED;
+   * any other failure is the call's ConnectError.
+   */
+  async call<T>(address: string, credentials: GroupCredentials, timeoutMs: number, rpc: (client: ExecutorClient, options: ExecutorCallOptions) => Promise<T>): Promise<T> {
+    const client = this.get(address);
+    const { headers } = ExecutorClients.callOptions(credentials, timeoutMs);
+    const deadline = new LoopAwareDeadline(timeoutMs);
+    try {
+      return await rpc(client, { headers, signal: deadline.signal });
+    } catch (error) {
+      throw deadline.expired ? new ConnectError("the operation timed out", Code.DeadlineExceeded) : ConnectError.from(error);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  /** Call options carrying the group's credentials and a plain deadline (for streams such as a one-shot log read). */
   static callOptions(credentials: GroupCredentials, timeoutMs: number): { headers: Record<string, string>; timeoutMs: number } {
     return { headers: { [APP_NAME_HEADER]: credentials.appName, [AUTHORIZATION_HEADER]: bearer(credentials.accessToken) }, timeoutMs };
   }

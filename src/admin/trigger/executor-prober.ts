@@ -1,15 +1,14 @@
 import { ConnectError } from "@connectrpc/connect";
 import type { Prober, RouteProbe } from "../routing/index.js";
-import { ExecutorClients, type GroupCredentials } from "./executor-clients.js";
+import type { ExecutorClients, GroupCredentials } from "./executor-clients.js";
 
 /** Backs FAILOVER and BUSYOVER probes with real `Beat` and `IdleBeat` calls carrying the group's credentials. */
 export function createExecutorProber(executors: ExecutorClients, credentials: GroupCredentials, timeoutMs: number): Prober {
-  const options = ExecutorClients.callOptions(credentials, timeoutMs);
   const failed = (address: string, error: unknown): RouteProbe => ({ address, ok: false, message: ConnectError.from(error).message });
   return {
     async beat(address) {
       try {
-        await executors.get(address).beat({}, options);
+        await executors.call(address, credentials, timeoutMs, (client, options) => client.beat({}, options));
         return { address, ok: true, message: "alive" };
       } catch (error) {
         return failed(address, error);
@@ -17,7 +16,7 @@ export function createExecutorProber(executors: ExecutorClients, credentials: Gr
     },
     async idleBeat(address, jobId) {
       try {
-        const reply = await executors.get(address).idleBeat({ jobId: BigInt(jobId) }, options);
+        const reply = await executors.call(address, credentials, timeoutMs, (client, options) => client.idleBeat({ jobId: BigInt(jobId) }, options));
         return { address, ok: reply.idle, message: reply.idle ? "idle" : `busy: ${reply.running} running, ${reply.queued} queued` };
       } catch (error) {
         return failed(address, error);

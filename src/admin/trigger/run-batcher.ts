@@ -2,8 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { RunBatchRequestSchema, type RunRequest } from "../../gen/jobwire/v1/executor_service_pb.js";
 import { toTimestamp } from "../rpc/convert/time.js";
-import { ExecutorClients, type GroupCredentials } from "./executor-clients.js";
-import { LoopAwareDeadline } from "./loop-aware-deadline.js";
+import type { ExecutorCallOptions, ExecutorClient, ExecutorClients, GroupCredentials } from "./executor-clients.js";
 
 /**
  * The executor cannot hold a run for its instant (it has no `RunBatch`, which is what promises to honour `start_time`):
@@ -87,21 +86,10 @@ export class RunBatcher {
 
   private async send(destination: Destination, batch: readonly Waiting[]): Promise<void> {
     const { address, credentials } = destination;
-    const client = this.executors.get(address);
-    const { headers } = ExecutorClients.callOptions(credentials, this.timeoutMs);
-    const call = async <T>(rpc: (options: { headers: Record<string, string>; signal: AbortSignal }) => Promise<T>): Promise<T> => {
-      const deadline = new LoopAwareDeadline(this.timeoutMs);
-      try {
-        return await rpc({ headers, signal: deadline.signal });
-      } catch (error) {
-        throw deadline.expired ? new ConnectError("the operation timed out", Code.DeadlineExceeded) : ConnectError.from(error);
-      } finally {
-        deadline.clear();
-      }
-    };
+    const call = <T>(rpc: (client: ExecutorClient, options: ExecutorCallOptions) => Promise<T>): Promise<T> => this.executors.call(address, credentials, this.timeoutMs, rpc);
     const single = async (item: Waiting): Promise<void> => {
       try {
-        await call((options) => client.run(item.request, options));
+        await call((client, options) => client.run(item.request, options));
         item.resolve();
       } catch (error) {
         item.reject(ConnectError.from(error));
@@ -121,7 +109,7 @@ export class RunBatcher {
     }
     try {
       const request = create(RunBatchRequestSchema, { runs: batch.map((item) => item.request) });
-      const response = await call((options) => client.runBatch(request, options));
+      const response = await call((client, options) => client.runBatch(request, options));
       batch.forEach((item, i) => {
         const result = response.results[i];
         if (result === undefined || result.runId !== item.request.runId) {

@@ -6,7 +6,7 @@ interface Pending<I, O> {
 
 /**
  * Gathers the items submitted within one turn of the event loop and processes them together, in batches of at
- * most `maxBatch`, one batch after the other. The trigger path produces its writes one run at a time (each
+ * most `maxBatch`, one batch after the other (a later turn's batches may run alongside them). The trigger path produces its writes one run at a time (each
  * executor answer, each failed trigger), and one statement and one durable commit per run is what would limit a
  * burst; gathering a turn's worth costs no added delay. Each caller's promise settles with its own item's output
  * (`process` returns one output per item, in order) or with the batch's error.

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunState as DomainRunState } from "../../../src/admin/domain/index.js";
 import { completeRun, getRun, insertRun, markRunTriggered } from "../../../src/admin/persistence/index.js";
 import { KILL_RUN_ACTION } from "../../../src/admin/rpc/services/run-kill.js";
+import { ExecutorClients } from "../../../src/admin/trigger/executor-clients.js";
+import { RunRequestSchema } from "../../../src/gen/jobwire/v1/executor_service_pb.js";
 import { createExecutor, type Executor } from "../../../src/executor/index.js";
 import { AddressType } from "../../../src/gen/jobwire/v1/executor_group_pb.js";
 import { RunState, TriggerState } from "../../../src/gen/jobwire/v1/run_pb.js";
@@ -39,6 +42,7 @@ for (const dialect of testDialects()) {
     let gate: () => void = () => {};
     const started = new Set<string>();
     let killedSignalSeen = false;
+    let accessToken = "";
 
     /** Seeds one run of `groupId`/`jobId` in `state`, triggered at `triggerTime`. */
     async function seedRun(groupId: number, jobId: number, triggerTime: number, state: DomainRunState, executorAddress = ""): Promise<number> {
@@ -63,6 +67,7 @@ for (const dialect of testDialects()) {
       const created = await fx.clients.groups.createExecutorGroup({ executorGroup: { appName: "runs-live-app", displayName: "Runs live" } });
       autoGroup = created.executorGroup?.name ?? "";
       autoGroupId = idOf(autoGroup);
+      accessToken = created.accessToken;
       logDir = await mkdtemp(path.join(tmpdir(), "jobwire-runs-"));
       executor = createExecutor({ adminAddresses: [fx.admin.url], appName: "runs-live-app", accessToken: created.accessToken, host: "127.0.0.1", port: 0, logDir, logger: silentLogger });
       executor.register("blockingHandler", async (ctx) => {
@@ -200,6 +205,25 @@ for (const dialect of testDialects()) {
         const id = await seedRun(autoGroupId, 9100, T0, "SUCCEEDED");
         await expect(fx.clients.runs.killRun({ name: `runs/${id}` })).rejects.toSatisfy(rejectsWith(Code.FailedPrecondition, "SUCCEEDED"));
         expect((await getRun(fx.db, id))?.state).toBe("SUCCEEDED");
+      });
+
+      it("reaches an executor holding a run whose acceptance is not stored yet: every live executor of the group is told", async () => {
+        // A run sent ahead of its instant is held by its executor while its admin may still keep the acceptance in
+        // memory (acceptLingerMs): the store shows it PENDING with no executor address.
+        const id = await seedRun(autoGroupId, 9102, Date.now(), "PENDING");
+        const clients = new ExecutorClients();
+        try {
+          const held = create(RunRequestSchema, { jobId: 9102n, runId: BigInt(id), handler: "blockingHandler", startTime: timestampFromMs(Date.now() + 30_000) });
+          const sent = await clients.call(executor.address, { appName: "runs-live-app", accessToken }, 3_000, (client, options) => client.runBatch({ runs: [held] }, options));
+          expect(sent.results[0]?.code).toBe(0);
+        } finally {
+          clients.closeAll();
+        }
+        const { run } = await fx.clients.runs.killRun({ name: `runs/${id}` });
+        expect(run?.state).toBe(RunState.KILLED);
+        expect(run?.handleMessage).toContain(`executor ${executor.address} stopped it`);
+        const entries = (await fx.auditEntries(KILL_RUN_ACTION)).filter((e) => e.resource === `runs/${id}`);
+        expect(JSON.parse(entries[0]?.after ?? "{}")).toMatchObject({ state: "KILLED", executorReply: "stopped" });
       });
 
       it("marks a run on an unreachable executor KILLED and says the handler may still run there", async () => {

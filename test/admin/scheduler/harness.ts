@@ -25,6 +25,8 @@ export interface AdminNode {
   readonly finisher: RunFinisher;
   readonly monitor: RunMonitor;
   readonly trigger: TriggerService;
+  /** Acceptances held for their runs' results (with `acceptLingerMs` > 0). */
+  readonly accepted: AcceptedWriter;
   close(): void;
 }
 
@@ -69,7 +71,7 @@ export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = ne
     logger: silentLogger,
     options: { beatIntervalMs: 30_000, deadTimeoutMs: 90_000, triggerTimeoutMs: 3_000 },
   });
-  return { nodeId, clock, scheduler, finisher, monitor, trigger, close: () => executors.closeAll() };
+  return { nodeId, clock, scheduler, finisher, monitor, trigger, accepted, close: () => executors.closeAll() };
 }
 
 /** A MANUAL group pointing at `address` (no registry needed) and a RUNNING job of it due at `nextFireTime`. */

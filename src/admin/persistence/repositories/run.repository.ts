@@ -197,7 +197,8 @@ export async function markRunTriggered(db: Kysely<Database>, id: number, outcome
  */
 export async function markRunsTriggered(trx: Kysely<Database>, items: readonly { readonly id: number; readonly outcome: TriggerOutcome }[], now: number): Promise<number> {
   let updated = 0;
-  for (const chunk of chunks(items)) {
+  // Ascending ids: concurrent writers lock rows in the same order.
+  for (const chunk of chunks([...items].sort((a, b) => a.id - b.id))) {
     const { count } = await bulkUpdate(trx, {
       table: "jw_run",
       rows: chunk,

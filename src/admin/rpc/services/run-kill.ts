@@ -8,14 +8,14 @@ import { FINAL_RUN_STATES, type Run } from "../../domain/index.js";
 import { FailedPreconditionError } from "../../errors.js";
 import { getGroup, getRun, inTransaction } from "../../persistence/index.js";
 import { RunFinisher } from "../../scheduler/run-finisher.js";
-import { ExecutorClients } from "../../trigger/executor-clients.js";
+import { groupAddresses } from "../../registry/live-addresses.js";
 
 export const KILL_RUN_ACTION = "jobwire.v1.RunService/KillRun";
 
 /** What the executor said to the Kill call; it becomes part of the killed run's message. */
 type KillDelivery =
   | { readonly kind: "not-dispatched" }
-  | { readonly kind: "stopped" }
+  | { readonly kind: "stopped"; readonly address: string }
   | { readonly kind: "not-there" }
   | { readonly kind: "unreachable"; readonly error: string };
 
@@ -45,17 +45,25 @@ export async function killRun(app: AdminContext, user: UserPrincipal, run: Run, 
 }
 
 async function deliverKill(app: AdminContext, run: Run, reason: string): Promise<KillDelivery> {
-  if (run.executorAddress === "") return { kind: "not-dispatched" };
+  if (run.executorAddress === "" && run.triggerState !== "PENDING") return { kind: "not-dispatched" };
   const group = await getGroup(app.db, run.groupId);
   if (group === undefined) return { kind: "unreachable", error: "its executor group no longer exists" };
-  try {
-    const reply = await app.executors
-      .get(run.executorAddress)
-      .kill(create(KillRequestSchema, { target: { case: "runId", value: BigInt(run.id) }, reason }), ExecutorClients.callOptions(group, app.options.triggerTimeoutMs));
-    return reply.killedRunIds.includes(BigInt(run.id)) ? { kind: "stopped" } : { kind: "not-there" };
-  } catch (error) {
-    return { kind: "unreachable", error: ConnectError.from(error).message };
-  }
+  const request = create(KillRequestSchema, { target: { case: "runId", value: BigInt(run.id) }, reason });
+  const kill = async (address: string): Promise<KillDelivery> => {
+    try {
+      const reply = await app.executors.call(address, group, app.options.triggerTimeoutMs, (client, options) => client.kill(request, options));
+      return reply.killedRunIds.includes(BigInt(run.id)) ? { kind: "stopped", address } : { kind: "not-there" };
+    } catch (error) {
+      return { kind: "unreachable", error: ConnectError.from(error).message };
+    }
+  };
+  if (run.executorAddress !== "") return kill(run.executorAddress);
+  // No executor recorded yet, but the trigger is still in progress: the run may be held by an executor already,
+  // its acceptance not stored yet (an admin keeps it in memory until the run's result, see acceptLingerMs). Every
+  // live executor of the group is told; the one holding the run stops it, the others do not have it.
+  const addresses = await groupAddresses(app.db, group, app.now(), app.options.deadTimeoutMs);
+  const deliveries = await Promise.all(addresses.map(kill));
+  return deliveries.find((d) => d.kind === "stopped") ?? { kind: "not-dispatched" };
 }
 
 function killMessage(user: UserPrincipal, run: Run, delivery: KillDelivery): string {
@@ -64,7 +72,7 @@ function killMessage(user: UserPrincipal, run: Run, delivery: KillDelivery): str
     case "not-dispatched":
       return `${who} before it reached an executor`;
     case "stopped":
-      return `${who}; executor ${run.executorAddress} stopped it`;
+      return `${who}; executor ${delivery.address} stopped it`;
     case "not-there":
       return `${who}; executor ${run.executorAddress} no longer had it queued or running (it may have just ended)`;
     case "unreachable":
