@@ -5,6 +5,7 @@ import * as followUps from "./migrations/0002-follow-ups.js";
 import * as userDisabled from "./migrations/0003-user-disabled.js";
 import * as jobUid from "./migrations/0004-job-uid.js";
 import * as requestKeys from "./migrations/0005-request-keys.js";
+import * as runIndexes from "./migrations/0006-run-indexes.js";
 import type { Database } from "./tables/index.js";
 
 /**
@@ -17,6 +18,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0003-user-disabled": userDisabled,
   "0004-job-uid": jobUid,
   "0005-request-keys": requestKeys,
+  "0006-run-indexes": runIndexes,
 };
 
 /**

@@ -4,7 +4,7 @@ import { DIALECT_NAMES, migrateToLatest, openDatabase, type DialectName, type Jo
 import { createTestDatabase, isDialectConfigured, type TestDatabase } from "../../helpers/databases.js";
 
 /** Every migration of this version, in the order they apply. */
-const ALL_MIGRATIONS = ["0001-initial", "0002-follow-ups", "0003-user-disabled", "0004-job-uid", "0005-request-keys"];
+const ALL_MIGRATIONS = ["0001-initial", "0002-follow-ups", "0003-user-disabled", "0004-job-uid", "0005-request-keys", "0006-run-indexes"];
 
 const TABLES = [
   "jw_executor_group",
@@ -20,6 +20,19 @@ const TABLES = [
   "jw_lease",
   "jw_request",
 ];
+
+/** Names of the indexes of `table` (primary keys left out). */
+async function indexNames(database: JobwireDatabase, dialect: DialectName, table: string): Promise<string[]> {
+  let names: string[];
+  if (dialect === "sqlite") {
+    names = (await sql<{ name: string }>`select name from pragma_index_list(${table})`.execute(database.db)).rows.map((r) => r.name);
+  } else if (dialect === "mysql") {
+    names = (await sql<{ name: string }>`select distinct index_name as name from information_schema.statistics where table_schema = database() and table_name = ${table}`.execute(database.db)).rows.map((r) => r.name);
+  } else {
+    names = (await sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema() and tablename = ${table}`.execute(database.db)).rows.map((r) => r.name);
+  }
+  return names.filter((name) => name.startsWith(`${table}_`) && !name.endsWith("_pkey")).sort();
+}
 
 async function migrationNames(database: JobwireDatabase): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(database.db);
@@ -51,6 +64,21 @@ describe("migrateToLatest()", () => {
           expect(Number(rows[0]?.n)).toBe(0);
         }
         expect(await migrationNames(database)).toEqual(ALL_MIGRATIONS);
+      });
+
+      it("leaves jw_run with only the indexes its queries use (0006: one state+address index, none by fire)", async () => {
+        const { database } = await fresh(dialect);
+        await migrateToLatest(database.db);
+        expect(await indexNames(database, dialect, "jw_run")).toEqual(
+          [
+            "jw_run_alarm_state_idx",
+            "jw_run_batch_id_idx",
+            "jw_run_group_id_trigger_time_idx",
+            "jw_run_job_id_id_idx",
+            "jw_run_state_executor_address_idx",
+            "jw_run_trigger_time_idx",
+          ].sort(),
+        );
       });
 
       it("does nothing on an up-to-date database", async () => {
