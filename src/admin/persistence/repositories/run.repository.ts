@@ -67,9 +67,8 @@ export interface RunFilter {
 }
 
 export async function insertRun(db: Kysely<Database>, run: NewRun): Promise<Run> {
-  const row = newRunRow(run);
-  const id = await insertAndGetId(db, db.insertInto("jw_run").values(row));
-  return rowToRun({ ...row, id });
+  const id = await insertAndGetId(db, db.insertInto("jw_run").values(newRunRow(run)));
+  return createdRun(run, id);
 }
 
 /** Rows per multi-row INSERT: 25 columns × 400 rows stays far below every dialect's bound-parameter limit. */
@@ -90,9 +89,9 @@ export async function insertRuns(db: Kysely<Database>, runs: readonly NewRun[]):
   }
   const out: Run[] = [];
   for (let start = 0; start < runs.length; start += INSERT_RUNS_CHUNK) {
-    const rows = runs.slice(start, start + INSERT_RUNS_CHUNK).map(newRunRow);
-    const ids = await insertRowsReturningIds(db, "jw_run", rows, mysqlStep);
-    rows.forEach((row, i) => out.push(rowToRun({ ...row, id: ids[i] ?? 0 })));
+    const chunk = runs.slice(start, start + INSERT_RUNS_CHUNK);
+    const ids = await insertRowsReturningIds(db, "jw_run", chunk.map(newRunRow), mysqlStep);
+    chunk.forEach((run, i) => out.push(createdRun(run, ids[i] ?? 0)));
   }
   return out;
 }
@@ -149,6 +148,39 @@ function newRunRow(run: NewRun): Insertable<RunTable> & Omit<Selectable<RunTable
     update_time: run.triggerTime,
     batch_id: run.batchId ?? 0,
     missed_beats: 0,
+  };
+}
+
+/** A run as `newRunRow` stores it, built directly (a burst creates thousands; converting their rows back costs). */
+function createdRun(run: NewRun, id: number): Run {
+  const batchId = run.batchId ?? 0;
+  return {
+    id,
+    jobId: run.jobId,
+    groupId: run.groupId,
+    fireId: run.fireId,
+    triggerType: run.triggerType,
+    scheduledTime: run.scheduledTime,
+    triggerTime: run.triggerTime,
+    executorAddress: run.executorAddress,
+    handler: run.handler,
+    param: run.param,
+    shardIndex: run.shardIndex,
+    shardTotal: run.shardTotal,
+    attempt: run.attempt,
+    retriesLeft: run.retriesLeft,
+    originRunId: run.originRunId,
+    triggerState: "PENDING",
+    triggerReport: null,
+    state: "PENDING",
+    deadlineTime: 0,
+    handleTime: 0,
+    handleMessage: "",
+    retryable: true,
+    alarmState: "NONE",
+    updateTime: run.triggerTime,
+    batchId: batchId === 0 ? id : batchId,
+    missedBeats: 0,
   };
 }
 
