@@ -196,3 +196,14 @@ export function containsText(column: string, text: string): RawBuilder<SqlBool> 
 export function startsWithText(column: string, text: string): RawBuilder<SqlBool> {
   return sql<SqlBool>`substr(${sql.ref(column)}, 1, ${[...text].length}) = ${text}`;
 }
+
+/**
+ * A text column as a value the planner cannot look up in an index (`coalesce(column, '')`, the same value for a
+ * NOT NULL column), for conditions that only re-check rows already found by id. PostgreSQL's statistics of a
+ * table that grows fast (planned fires, runs) lag behind: it then believes that few rows are, say, PLANNED, and
+ * scans every PLANNED row through the state index to find the 500 ids of a batch, rather than looking the ids up
+ * by primary key — measured at 90 µs a row instead of 10 under a sustained load.
+ */
+export function filterOnly(column: string | RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`coalesce(${typeof column === "string" ? sql.ref(column) : column}, '')`;
+}

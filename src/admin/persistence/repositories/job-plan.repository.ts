@@ -1,5 +1,6 @@
 import { sql, type Kysely, type SqlBool } from "kysely";
 import { bulkUpdate, chunks } from "../bulk-update.js";
+import { filterOnly } from "../dialect.js";
 import type { Database } from "../tables/index.js";
 import type { JobSchedule } from "./job.repository.js";
 
@@ -31,7 +32,8 @@ export async function applyJobPlans(trx: Kysely<Database>, plans: readonly JobPl
         expected_next_fire_time: { type: "bigint", of: (plan) => plan.expectedNextFireTime },
       },
       set: (value) => ({ state: value("state"), next_fire_time: value("next_fire_time"), last_fire_time: value("last_fire_time"), update_time: now }),
-      where: (value, current) => sql<SqlBool>`${current("state")} = ${"RUNNING"} and ${current("next_fire_time")} = ${value("expected_next_fire_time")}`,
+      // Re-checks of the rows found by id (see filterOnly): the state index must not be used to find them.
+      where: (value, current) => sql<SqlBool>`${filterOnly(current("state"))} = ${"RUNNING"} and ${current("next_fire_time")} = ${value("expected_next_fire_time")}`,
     });
     if (count !== chunk.length) {
       throw new Error(`planning: ${chunk.length - count} of ${chunk.length} claimed jobs changed under the claim; the round is rolled back and retried`);

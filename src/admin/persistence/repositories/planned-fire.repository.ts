@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Kysely, type Selectable } from "kysely";
 import { PLANNED_FIRE_STATES, TRIGGER_TYPES, type PlannedFire, type PlannedFireState } from "../../domain/index.js";
-import { dialectOf, insertIgnoringDuplicates, toNumber } from "../dialect.js";
+import { dialectOf, filterOnly, insertIgnoringDuplicates, toNumber } from "../dialect.js";
 import { enumValue, int } from "../row-values.js";
 import type { Database, PlannedFireTable } from "../tables/index.js";
 
@@ -85,10 +85,10 @@ export async function claimPlannedFires(db: Kysely<Database>, ids: readonly numb
     .updateTable("jw_planned_fire")
     .set({ owner, lease_until: sql<number>`case when ${scheduled} > ${now} then ${scheduled} + ${leaseMs} else ${now + leaseMs} end` })
     .where("id", "in", [...ids])
-    .where("state", "=", "PLANNED")
+    .where(filterOnly("state"), "=", "PLANNED")
     .where((eb) => eb.or([eb("owner", "=", ""), eb("lease_until", "<=", now)]))
     .execute();
-  const rows = await db.selectFrom("jw_planned_fire").selectAll().where("id", "in", [...ids]).where("state", "=", "PLANNED").where("owner", "=", owner).orderBy("scheduled_time").orderBy("id").execute();
+  const rows = await db.selectFrom("jw_planned_fire").selectAll().where("id", "in", [...ids]).where(filterOnly("state"), "=", "PLANNED").where("owner", "=", owner).orderBy("scheduled_time").orderBy("id").execute();
   return rows.map(rowToFire);
 }
 
@@ -112,12 +112,17 @@ export async function markFireDispatched(db: Kysely<Database>, id: number, now: 
  */
 export async function markFiresDispatched(trx: Kysely<Database>, ids: readonly number[], now: number, owner: string): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
-  const update = trx.updateTable("jw_planned_fire").set({ state: "DISPATCHED", dispatch_time: now }).where("state", "=", "PLANNED").where("owner", "=", owner);
+  // State and owner only re-check the rows found by id (see filterOnly).
+  const update = trx
+    .updateTable("jw_planned_fire")
+    .set({ state: "DISPATCHED", dispatch_time: now })
+    .where(filterOnly("state"), "=", "PLANNED")
+    .where("owner", "=", owner);
   if (dialectOf(trx) !== "mysql") {
     const rows = await update.where("id", "in", [...ids]).returning("id").execute();
     return new Set(rows.map((r) => toNumber(r.id)));
   }
-  const select = trx.selectFrom("jw_planned_fire").select("id").where("id", "in", [...ids]).where("state", "=", "PLANNED").where("owner", "=", owner).orderBy("id").forUpdate();
+  const select = trx.selectFrom("jw_planned_fire").select("id").where("id", "in", [...ids]).where(filterOnly("state"), "=", "PLANNED").where("owner", "=", owner).orderBy("id").forUpdate();
   const mine = (await select.execute()).map((r) => toNumber(r.id));
   if (mine.length === 0) return new Set();
   await update.where("id", "in", mine).execute();
@@ -154,7 +159,8 @@ export async function listOwnFiresAfter(db: Kysely<Database>, owner: string, aft
     .selectFrom("jw_planned_fire")
     .selectAll()
     .where("owner", "=", owner)
-    .where("state", "=", "PLANNED")
+    // The new fires are the newest ids: read by primary key from `afterId` on, not through every PLANNED fire.
+    .where(filterOnly("state"), "=", "PLANNED")
     .where("id", ">", afterId)
     .orderBy("id")
     .limit(limit)

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type SqlBool } from "kysely";
 import type { AlarmState, Run, RunState } from "../../domain/index.js";
 import { bulkUpdate, bulkUpdateReturnsIds, chunks, type RowValue } from "../bulk-update.js";
-import { toFlag, toNumber } from "../dialect.js";
+import { filterOnly, toFlag, toNumber } from "../dialect.js";
 import { inTransaction } from "../transaction.js";
 import type { Database } from "../tables/index.js";
 import { rowToRun, type TriggerOutcome } from "./run.repository.js";
@@ -54,7 +54,9 @@ export async function finishRuns(trx: Kysely<Database>, items: readonly { readon
   for (const ids of chunks([...byId.keys()].sort((a, b) => a - b))) {
     let open = ids;
     if (!returnsIds) {
-      open = (await trx.selectFrom("jw_run").select("id").where("id", "in", ids).where("state", "in", OPEN_STATES).orderBy("id").forUpdate().execute()).map((r) => toNumber(r.id));
+      open = (await trx.selectFrom("jw_run").select("id").where("id", "in", ids).where(filterOnly("state"), "in", OPEN_STATES).orderBy("id").forUpdate().execute()).map((r) =>
+        toNumber(r.id),
+      );
       if (open.length === 0) continue;
     }
     const finish = (id: number): RunFinish => byId.get(id) as RunFinish;
@@ -108,7 +110,8 @@ export async function finishRuns(trx: Kysely<Database>, items: readonly { readon
                 : {}),
             };
           },
-          where: (_, current) => sql<SqlBool>`${current("state")} in (${sql.join(OPEN_STATES)})`,
+          // The state only re-checks the rows found by id (see filterOnly).
+          where: (_, current) => sql<SqlBool>`${filterOnly(current("state"))} in (${sql.join(OPEN_STATES)})`,
         },
         returnsIds,
       );
