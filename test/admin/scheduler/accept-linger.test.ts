@@ -1,14 +1,13 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import type { Kysely } from "kysely";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import type { Run } from "../../../src/admin/domain/index.js";
-import { getRun, listRuns, type Database } from "../../../src/admin/persistence/index.js";
+import { getRun } from "../../../src/admin/persistence/index.js";
 import { TIMEOUT_GRACE_MS } from "../../../src/admin/trigger/trigger-service.js";
 import { describeEachDatabase } from "../../helpers/databases.js";
 import { FakeClock } from "../../helpers/fake-clock.js";
 import { startFakeExecutor, type FakeExecutor } from "../../helpers/fake-executor.js";
 import { waitFor } from "../../helpers/wait-for.js";
-import { createAdminNode, seedScheduledJob, T0, type AdminNode } from "./harness.js";
+import { createAdminNode, runsOf, seedScheduledJob, T0, type AdminNode } from "./harness.js";
 
 /**
  * How long an acceptance waits for its run's result past the run's start. The held acceptance's timer runs on real
@@ -16,11 +15,6 @@ import { createAdminNode, seedScheduledJob, T0, type AdminNode } from "./harness
  * with its run's result or when the scheduler stops, never because the linger ran out.
  */
 const LINGER_MS = 5_000;
-
-async function runsOf(db: Kysely<Database>, jobId: number): Promise<Run[]> {
-  const page = await listRuns(db, { jobId }, { limit: 1_000 });
-  return [...page.items].reverse();
-}
 
 describeEachDatabase("Scheduler holding acceptances for the runs' results", (getDb, dialect) => {
   let executor: FakeExecutor;

@@ -1,14 +1,9 @@
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import type { Kysely } from "kysely";
 import type { Run } from "../../../src/admin/domain/index.js";
-import { getJob, getRun, listDailyReports, listPlannedFires, listRuns, setJobSchedule, type Database } from "../../../src/admin/persistence/index.js";
+import { getJob, getRun, listDailyReports, listPlannedFires, setJobSchedule } from "../../../src/admin/persistence/index.js";
 import { describeEachDatabase } from "../../helpers/databases.js";
 import { startFakeExecutor, type FakeExecutor } from "../../helpers/fake-executor.js";
-import { createAdminNode, seedScheduledJob, T0, type AdminNode } from "./harness.js";
-
-async function runsOf(db: Kysely<Database>, jobId: number): Promise<Run[]> {
-  return [...(await listRuns(db, { jobId }, { limit: 1_000 })).items].reverse();
-}
+import { createAdminNode, runsOf, seedScheduledJob, T0, type AdminNode } from "./harness.js";
 
 describeEachDatabase("run follow-ups", (getDb, dialect) => {
   let executor: FakeExecutor;

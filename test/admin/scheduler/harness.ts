@@ -1,7 +1,7 @@
 import { NO_ADMIN_METRICS } from "../../../src/admin/metrics/index.js";
 import type { Kysely } from "kysely";
-import type { ExecutorGroup, Job } from "../../../src/admin/domain/index.js";
-import { insertGroup, insertJob, setJobSchedule, type Database, type NewJob } from "../../../src/admin/persistence/index.js";
+import type { ExecutorGroup, Job, Run } from "../../../src/admin/domain/index.js";
+import { insertGroup, insertJob, listRuns, setJobSchedule, type Database, type NewJob } from "../../../src/admin/persistence/index.js";
 import { createRouteStrategies } from "../../../src/admin/routing/index.js";
 import { RunFinisher } from "../../../src/admin/scheduler/run-finisher.js";
 import { RunMonitor } from "../../../src/admin/scheduler/run-monitor.js";
@@ -86,4 +86,9 @@ export async function seedScheduledJob(
   const running = await setJobSchedule(db, job.id, { state: "RUNNING", nextFireTime, lastFireTime: 0 }, T0);
   if (running === undefined) throw new Error("job vanished");
   return { group, job: running };
+}
+
+/** A job's runs, oldest first. */
+export async function runsOf(db: Kysely<Database>, jobId: number): Promise<Run[]> {
+  return [...(await listRuns(db, { jobId }, { limit: 1_000 })).items].reverse();
 }

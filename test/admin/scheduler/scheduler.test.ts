@@ -1,18 +1,10 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import type { Run } from "../../../src/admin/domain/index.js";
-import { getJob, listPlannedFires, listRuns, setJobSchedule } from "../../../src/admin/persistence/index.js";
-import type { Kysely } from "kysely";
-import type { Database } from "../../../src/admin/persistence/index.js";
+import { getJob, listPlannedFires, setJobSchedule } from "../../../src/admin/persistence/index.js";
 import { describeEachDatabase } from "../../helpers/databases.js";
 import { FakeClock } from "../../helpers/fake-clock.js";
 import { startFakeExecutor, type FakeExecutor } from "../../helpers/fake-executor.js";
-import { createAdminNode, seedScheduledJob, T0, type AdminNode } from "./harness.js";
-
-async function runsOf(db: Kysely<Database>, jobId: number): Promise<Run[]> {
-  const page = await listRuns(db, { jobId }, { limit: 1_000 });
-  return [...page.items].reverse();
-}
+import { createAdminNode, runsOf, seedScheduledJob, T0, type AdminNode } from "./harness.js";
 
 describeEachDatabase("Scheduler", (getDb, dialect) => {
   let executor: FakeExecutor;

@@ -155,21 +155,8 @@ function newRunRow(run: NewRun): Insertable<RunTable> & Omit<Selectable<RunTable
 function createdRun(run: NewRun, id: number): Run {
   const batchId = run.batchId ?? 0;
   return {
+    ...run,
     id,
-    jobId: run.jobId,
-    groupId: run.groupId,
-    fireId: run.fireId,
-    triggerType: run.triggerType,
-    scheduledTime: run.scheduledTime,
-    triggerTime: run.triggerTime,
-    executorAddress: run.executorAddress,
-    handler: run.handler,
-    param: run.param,
-    shardIndex: run.shardIndex,
-    shardTotal: run.shardTotal,
-    attempt: run.attempt,
-    retriesLeft: run.retriesLeft,
-    originRunId: run.originRunId,
     triggerState: "PENDING",
     triggerReport: null,
     state: "PENDING",
