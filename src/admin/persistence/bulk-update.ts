@@ -35,11 +35,6 @@ export function chunks<T>(items: readonly T[], size: number = BULK_CHUNK): T[][]
   return out;
 }
 
-/** Whether `bulkUpdate` can report the updated ids (`returning`) on this dialect; MySQL/MariaDB 10 cannot. */
-export function bulkUpdateReturnsIds(db: Kysely<Database>): boolean {
-  return dialectOf(db) !== "mysql";
-}
-
 /**
  * Updates many rows by id with a different value per row, in one statement per chunk (at most `BULK_CHUNK` rows;
  * the caller chunks). Set-based updates are what keep a burst cheap: one statement for a batch instead of one round
@@ -48,7 +43,7 @@ export function bulkUpdateReturnsIds(db: Kysely<Database>): boolean {
  * PostgreSQL and SQLite join the table to a VALUES list (`WITH v(id, …) AS (VALUES …) UPDATE … FROM v`), which costs
  * one lookup per row; MySQL/MariaDB 10 has neither UPDATE … FROM nor a VALUES list with column names, so it gets
  * `CASE id WHEN … THEN … END` per column, whose cost grows with the square of the chunk (every row scans the
- * branches). Returns how many rows changed and, with `returning` on PostgreSQL and SQLite, their ids.
+ * branches). Returns how many rows changed and, with `returning` where `updateReturnsRows` (not MySQL), their ids.
  */
 export async function bulkUpdate<R>(db: Kysely<Database>, spec: BulkUpdate<R>, returning = false): Promise<{ count: number; ids: number[] }> {
   if (spec.rows.length === 0) return { count: 0, ids: [] };

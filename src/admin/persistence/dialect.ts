@@ -198,6 +198,14 @@ export function startsWithText(column: string, text: string): RawBuilder<SqlBool
 }
 
 /**
+ * Whether an UPDATE can return the rows it changed (`UPDATE … RETURNING`): PostgreSQL and SQLite can; MariaDB 10
+ * cannot, so there the rows are first locked and read (`SELECT … FOR UPDATE`), then updated.
+ */
+export function updateReturnsRows(db: Pick<Kysely<unknown>, "getExecutor">): boolean {
+  return dialectOf(db) !== "mysql";
+}
+
+/**
  * A text column as a value the planner cannot look up in an index (`coalesce(column, '')`, the same value for a
  * NOT NULL column), for conditions that only re-check rows already found by id. PostgreSQL's statistics of a
  * table that grows fast (planned fires, runs) lag behind: it then believes that few rows are, say, PLANNED, and

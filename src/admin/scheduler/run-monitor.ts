@@ -1,6 +1,4 @@
-import { create } from "@bufbuild/protobuf";
 import type { Kysely } from "kysely";
-import { KillRequestSchema } from "../../gen/jobwire/v1/executor_service_pb.js";
 import type { Run } from "../domain/index.js";
 import {
   deleteRegistryEntriesBefore,
@@ -135,8 +133,7 @@ export class RunMonitor {
     try {
       const group = await getGroup(this.deps.db, run.groupId);
       if (group === undefined || run.executorAddress === "") return;
-      const request = create(KillRequestSchema, { target: { case: "runId", value: BigInt(run.id) }, reason });
-      await this.deps.executors.call(run.executorAddress, group, this.deps.options.triggerTimeoutMs, (client, options) => client.kill(request, options));
+      await this.deps.executors.killRun(run.executorAddress, group, this.deps.options.triggerTimeoutMs, run.id, reason);
     } catch (error) {
       this.deps.logger.info("kill after timeout not delivered", { run: run.id, error: error instanceof Error ? error.message : String(error) });
     }

@@ -1,6 +1,7 @@
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { ExecutorService } from "../../gen/jobwire/v1/executor_service_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { ExecutorService, KillRequestSchema } from "../../gen/jobwire/v1/executor_service_pb.js";
 import { APP_NAME_HEADER, AUTHORIZATION_HEADER, bearer } from "../../shared/metadata.js";
 import { guardHttp2ClientSessions } from "../../shared/net/index.js";
 import { LoopAwareDeadline } from "./loop-aware-deadline.js";
@@ -60,6 +61,13 @@ export class ExecutorClients {
     } finally {
       deadline.clear();
     }
+  }
+
+  /** Asks the executor at `address` to kill one run; resolves whether it had the run and stopped it. */
+  async killRun(address: string, credentials: GroupCredentials, timeoutMs: number, runId: number, reason: string): Promise<boolean> {
+    const request = create(KillRequestSchema, { target: { case: "runId", value: BigInt(runId) }, reason });
+    const reply = await this.call(address, credentials, timeoutMs, (client, options) => client.kill(request, options));
+    return reply.killedRunIds.includes(BigInt(runId));
   }
 
   /** Call options carrying the group's credentials and a plain deadline (for streams such as a one-shot log read). */

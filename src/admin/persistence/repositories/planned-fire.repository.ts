@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Kysely, type Selectable } from "kysely";
 import { PLANNED_FIRE_STATES, TRIGGER_TYPES, type PlannedFire, type PlannedFireState } from "../../domain/index.js";
-import { dialectOf, filterOnly, insertIgnoringDuplicates, toNumber } from "../dialect.js";
+import { filterOnly, insertIgnoringDuplicates, toNumber, updateReturnsRows } from "../dialect.js";
 import { enumValue, int } from "../row-values.js";
 import type { Database, PlannedFireTable } from "../tables/index.js";
 
@@ -118,7 +118,7 @@ export async function markFiresDispatched(trx: Kysely<Database>, ids: readonly n
     .set({ state: "DISPATCHED", dispatch_time: now })
     .where(filterOnly("state"), "=", "PLANNED")
     .where("owner", "=", owner);
-  if (dialectOf(trx) !== "mysql") {
+  if (updateReturnsRows(trx)) {
     const rows = await update.where("id", "in", [...ids]).returning("id").execute();
     return new Set(rows.map((r) => toNumber(r.id)));
   }

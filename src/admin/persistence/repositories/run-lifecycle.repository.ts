@@ -1,7 +1,7 @@
 import { sql, type Kysely, type SqlBool } from "kysely";
 import type { AlarmState, Run, RunState } from "../../domain/index.js";
-import { bulkUpdate, bulkUpdateReturnsIds, chunks, type RowValue } from "../bulk-update.js";
-import { filterOnly, toFlag, toNumber } from "../dialect.js";
+import { bulkUpdate, chunks, type RowValue } from "../bulk-update.js";
+import { filterOnly, toFlag, toNumber, updateReturnsRows } from "../dialect.js";
 import { inTransaction } from "../transaction.js";
 import type { Database } from "../tables/index.js";
 import { rowToRun, type TriggerOutcome } from "./run.repository.js";
@@ -50,7 +50,7 @@ export async function finishRuns(trx: Kysely<Database>, items: readonly { readon
   const done = new Set<number>();
   const byId = new Map<number, RunFinish>();
   for (const item of items) if (!byId.has(item.id)) byId.set(item.id, item.finish);
-  const returnsIds = bulkUpdateReturnsIds(trx);
+  const returnsIds = updateReturnsRows(trx);
   for (const ids of chunks([...byId.keys()].sort((a, b) => a - b))) {
     let open = ids;
     if (!returnsIds) {

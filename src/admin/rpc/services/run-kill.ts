@@ -1,6 +1,4 @@
-import { create } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
-import { KillRequestSchema } from "../../../gen/jobwire/v1/executor_service_pb.js";
 import type { UserPrincipal } from "../../auth/principal.js";
 import { recordAudit } from "../../audit/index.js";
 import type { AdminContext } from "../../context.js";
@@ -48,11 +46,10 @@ async function deliverKill(app: AdminContext, run: Run, reason: string): Promise
   if (run.executorAddress === "" && run.triggerState !== "PENDING") return { kind: "not-dispatched" };
   const group = await getGroup(app.db, run.groupId);
   if (group === undefined) return { kind: "unreachable", error: "its executor group no longer exists" };
-  const request = create(KillRequestSchema, { target: { case: "runId", value: BigInt(run.id) }, reason });
   const kill = async (address: string): Promise<KillDelivery> => {
     try {
-      const reply = await app.executors.call(address, group, app.options.triggerTimeoutMs, (client, options) => client.kill(request, options));
-      return reply.killedRunIds.includes(BigInt(run.id)) ? { kind: "stopped", address } : { kind: "not-there" };
+      const stopped = await app.executors.killRun(address, group, app.options.triggerTimeoutMs, run.id, reason);
+      return stopped ? { kind: "stopped", address } : { kind: "not-there" };
     } catch (error) {
       return { kind: "unreachable", error: ConnectError.from(error).message };
     }
