@@ -45,6 +45,7 @@ export {
   deleteJob,
   getJob,
   getJobs,
+  getJobFollowUps,
   getJobsByUid,
   getJobUids,
   insertJob,
@@ -55,7 +56,7 @@ export {
   setJobSchedule,
   updateJob,
 } from "./repositories/job.repository.js";
-export type { JobFilter, JobPatch, JobSchedule, NewJob } from "./repositories/job.repository.js";
+export type { JobFilter, JobFollowUps, JobPatch, JobSchedule, NewJob } from "./repositories/job.repository.js";
 export { getLease, releaseLease, tryAcquireLease } from "./repositories/lease.repository.js";
 export {
   claimPlannedFire,
@@ -99,6 +100,7 @@ export {
   deleteFinishedRunsBefore,
   finishRun,
   finishRuns,
+  getFinishingRuns,
   getRuns,
   listAlarmDueRuns,
   listBatchRuns,
@@ -108,4 +110,4 @@ export {
   setMissedBeats,
 } from "./repositories/run-lifecycle.repository.js";
 export { applyJobPlans, type JobPlan } from "./repositories/job-plan.repository.js";
-export type { RunFinish } from "./repositories/run-lifecycle.repository.js";
+export type { FinishingRun, RunFinish } from "./repositories/run-lifecycle.repository.js";

@@ -1,16 +1,17 @@
 import type { Kysely } from "kysely";
-import type { Job, Run, RunState } from "../domain/index.js";
+import type { Run, RunState } from "../domain/index.js";
 import {
   FAILED_RUN_STATES,
   addToDailyReport,
   finishRuns,
-  getJob,
-  getJobs,
+  getJobFollowUps,
   inTransaction,
   insertPlannedFires,
   listBatchRuns,
   resumeDelayedJob,
   type Database,
+  type FinishingRun,
+  type JobFollowUps,
   type NewPlannedFire,
   type TriggerOutcome,
 } from "../persistence/index.js";
@@ -80,24 +81,24 @@ export class RunFinisher {
   }
 
   /** Finishes one run; returns whether this call finished it. */
-  async finishOne(run: Run, outcome: RunOutcome): Promise<boolean> {
+  async finishOne(run: FinishingRun, outcome: RunOutcome): Promise<boolean> {
     const finished = await this.finish([{ run, outcome }]);
     return finished.has(run.id);
   }
 
   /** Finishes several runs in one transaction; returns the ids this call finished (the others were final already). */
-  async finish(items: readonly { readonly run: Run; readonly outcome: RunOutcome }[]): Promise<Set<number>> {
+  async finish(items: readonly { readonly run: FinishingRun; readonly outcome: RunOutcome }[]): Promise<Set<number>> {
     if (items.length === 0) return new Set();
     const now = this.deps.now();
-    const shardedSuccesses: Run[] = [];
+    const shardedSuccesses: FinishingRun[] = [];
     let plannedFollowUps = false;
     const taken = this.deps.acceptances?.take(items.map((item) => item.run.id));
     const finishing = inTransaction(this.deps.db, async (trx) => {
-      const jobs = new Map<number, Job>((await getJobs(trx, [...new Set(items.map((i) => i.run.jobId))])).map((job) => [job.id, job]));
+      const jobs = new Map<number, JobFollowUps>((await getJobFollowUps(trx, [...new Set(items.map((i) => i.run.jobId))])).map((job) => [job.id, job]));
       const fires: NewPlannedFire[] = [];
       const perDay = new Map<string, { succeeded: number; failed: number }>();
       const resumes = new Map<number, number>();
-      const willRetry = (run: Run, outcome: RunOutcome): boolean =>
+      const willRetry = (run: FinishingRun, outcome: RunOutcome): boolean =>
         FAILED_RUN_STATES.includes(outcome.state) && outcome.retryable && run.retriesLeft > 0 && jobs.has(run.jobId);
       // One set-based conditional update finishes the batch; the runs it reports are the ones this call finished.
       const done = await finishRuns(
@@ -172,7 +173,7 @@ export class RunFinisher {
    * After a shard of a batch finished: once every shard's latest attempt is final and no retry is pending, plans
    * the children (when all succeeded) and moves a FIX_DELAY schedule on. Returns whether it planned fires.
    */
-  private async followUpBatch(run: Run): Promise<boolean> {
+  private async followUpBatch(run: FinishingRun): Promise<boolean> {
     const { db, now } = this.deps;
     const batch = await listBatchRuns(db, run.batchId);
     const latest = new Map<number, Run>();
@@ -186,7 +187,7 @@ export class RunFinisher {
     // A failed shard whose alarm was skipped has a retry pending (its retry run may not exist yet).
     const settled = shards.every((s) => s.state === "SUCCEEDED" || s.state === "KILLED" || (FAILED_RUN_STATES.includes(s.state) && s.alarmState !== "SKIPPED"));
     if (!settled) return false;
-    const job = await getJob(db, run.jobId);
+    const [job] = await getJobFollowUps(db, [run.jobId]);
     if (job === undefined) return false;
     const at = now();
     if (job.scheduleType === "FIX_DELAY" && SCHEDULED_TRIGGERS.has(run.triggerType)) {
@@ -202,6 +203,6 @@ export class RunFinisher {
  * The PARENT fires of a succeeded run: one per child job, keyed by the parent's batch and scheduled instant so
  * that the same parent never fires a child twice.
  */
-function childFires(job: Job, run: Pick<Run, "batchId" | "scheduledTime">): NewPlannedFire[] {
+function childFires(job: JobFollowUps, run: Pick<Run, "batchId" | "scheduledTime">): NewPlannedFire[] {
   return job.childJobIds.map((childId) => ({ jobId: childId, scheduledTime: run.scheduledTime, triggerType: "PARENT", originRunId: run.batchId }));
 }

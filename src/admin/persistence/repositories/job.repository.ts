@@ -143,7 +143,6 @@ export async function getJob(db: Kysely<Database>, id: number): Promise<Job | un
   return row === undefined ? undefined : rowToJob(row);
 }
 
-/** Lists jobs in ascending id order (keyset paging on id). */
 /** Reads jobs by id (unknown ids are absent from the result). */
 export async function getJobs(db: Kysely<Database>, ids: readonly number[]): Promise<Job[]> {
   if (ids.length === 0) return [];
@@ -151,6 +150,35 @@ export async function getJobs(db: Kysely<Database>, ids: readonly number[]): Pro
   return rows.map(rowToJob);
 }
 
+/** What follows a run's end: its retry policy, its children and a FIX_DELAY schedule's next fire. */
+export type JobFollowUps = Pick<Job, "id" | "scheduleType" | "scheduleConf" | "retry" | "childJobIds">;
+
+/**
+ * `getJobs` narrowed to what finishing runs needs (unknown ids are absent from the result): the finisher reads
+ * the jobs of every batch of results, and a job's GLUE source, alarm lists and texts are not needed for that.
+ */
+export async function getJobFollowUps(db: Kysely<Database>, ids: readonly number[]): Promise<JobFollowUps[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("jw_job")
+    .select(["id", "schedule_type", "schedule_conf", "retry_count", "retry_backoff", "retry_interval_ms", "retry_max_interval_ms", "child_job_ids"])
+    .where("id", "in", [...ids])
+    .execute();
+  return rows.map((row) => ({
+    id: int(row.id),
+    scheduleType: enumValue(SCHEDULE_TYPES, row.schedule_type, "jw_job.schedule_type"),
+    scheduleConf: row.schedule_conf,
+    retry: {
+      count: int(row.retry_count),
+      backoff: enumValue(RETRY_BACKOFFS, row.retry_backoff, "jw_job.retry_backoff"),
+      intervalMs: int(row.retry_interval_ms),
+      maxIntervalMs: int(row.retry_max_interval_ms),
+    },
+    childJobIds: numberList(row.child_job_ids, "jw_job.child_job_ids"),
+  }));
+}
+
+/** Lists jobs in ascending id order (keyset paging on id). */
 export async function listJobs(db: Kysely<Database>, filter: JobFilter, page: PageRequest): Promise<Page<Job>> {
   checkPageRequest(page);
   if (filter.groupIds !== undefined && filter.groupIds.length === 0) return EMPTY_PAGE;

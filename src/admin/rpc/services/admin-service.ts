@@ -14,10 +14,10 @@ import {
 } from "../../../gen/jobwire/v1/admin_service_pb.js";
 import { RunState } from "../../../gen/jobwire/v1/run_pb.js";
 import type { AdminContext } from "../../context.js";
-import type { RunState as DomainRunState, Run } from "../../domain/index.js";
+import type { RunState as DomainRunState } from "../../domain/index.js";
 import { InvalidArgumentError, PermissionDeniedError } from "../../errors.js";
 import { isHttpUrl } from "../../jobs/job-validation.js";
-import { getRuns, removeRegistryEntry, upsertRegistryEntry } from "../../persistence/index.js";
+import { getFinishingRuns, removeRegistryEntry, upsertRegistryEntry, type FinishingRun } from "../../persistence/index.js";
 import type { RunOutcome } from "../../scheduler/run-finisher.js";
 import { requireExecutor } from "../principal-guards.js";
 
@@ -91,8 +91,8 @@ export function createAdminService(app: AdminContext): ServiceImpl<typeof AdminS
 async function applyBatch(app: AdminContext, groupId: number, batch: CallbackRequest, ctx: HandlerContext): Promise<CallbackResponse> {
   const response = create(CallbackResponseSchema, {});
   const results = batch.results.slice(0, MAX_RESULTS_PER_MESSAGE);
-  const runs = new Map((await getRuns(app.db, results.map((r) => Number(r.runId)))).map((run) => [run.id, run]));
-  const items: { run: Run; outcome: RunOutcome }[] = [];
+  const runs = new Map((await getFinishingRuns(app.db, results.map((r) => Number(r.runId)))).map((run) => [run.id, run]));
+  const items: { run: FinishingRun; outcome: RunOutcome }[] = [];
   const acked: bigint[] = [];
   const endTimes: Timestamp[] = [];
   const startLateness: number[] = [];
