@@ -660,7 +660,7 @@ async function tickCostRun(bench: BenchDatabase, total: number, due: number, rou
     clock: frozenTimers,
     trigger: noTrigger,
     logger: silentLogger,
-    options: { nodeId: "bench-tick", preReadMs: PRE_READ_MS, scanIntervalMs: 1_000, batchSize: 1_000, misfireThresholdMs: 5_000, takeoverAfterMs: 2_000, dispatchLeadMs: 300, defaultTimeZone: "UTC" },
+    options: { nodeId: "bench-tick", preReadMs: PRE_READ_MS, scanIntervalMs: 1_000, batchSize: 1_000, misfireThresholdMs: 5_000, takeoverAfterMs: 2_000, dispatchLeadMs: 300, maxDispatchLeadMs: 3_000, defaultTimeZone: "UTC" },
   });
   const tick: number[] = [];
   const claim: number[] = [];

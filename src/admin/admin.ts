@@ -142,6 +142,7 @@ export async function startAdmin(input: AdminOptions = {}): Promise<Admin> {
           misfireThresholdMs: options.misfireThresholdMs,
           takeoverAfterMs: options.takeoverAfterMs,
           dispatchLeadMs: options.dispatchLeadMs,
+          maxDispatchLeadMs: options.maxDispatchLeadMs,
           defaultTimeZone: options.timeZone,
         },
       });

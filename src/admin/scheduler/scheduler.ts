@@ -22,7 +22,7 @@ import { planFires, type FirePlan } from "../schedule/fire-planner.js";
 import type { PreparedFire, TriggerService } from "../trigger/trigger-service.js";
 import type { Logger } from "../../shared/logger.js";
 import type { Clock } from "./clock.js";
-import { TimerQueue } from "./timer-queue.js";
+import { DispatchPacer } from "./dispatch-pacer.js";
 import { ConcurrencyLimit } from "../../shared/concurrency-limit.js";
 
 /** Tuning of the scheduler loop; `resolveAdminOptions()` fills every field. */
@@ -40,6 +40,8 @@ export interface SchedulerOptions {
   readonly takeoverAfterMs: number;
   /** Fires are read, marked and turned into runs this long before their instant; executors are called at it. */
   readonly dispatchLeadMs: number;
+  /** Fires sharing an instant are released earlier as their store work needs, but never more than this ahead. */
+  readonly maxDispatchLeadMs: number;
   readonly defaultTimeZone: string;
 }
 
@@ -89,7 +91,7 @@ const PICKUP_LIMIT = 20_000;
  * transaction that writes its runs; that conditional update is what makes each fire run exactly once.
  */
 export class Scheduler {
-  private readonly queue: TimerQueue<PlannedFire>;
+  private readonly queue: DispatchPacer<PlannedFire>;
   private readonly queued = new Set<number>();
   private readonly dispatchLimit = new ConcurrencyLimit(DISPATCHES_AT_ONCE);
   private readonly inFlight = new Set<Promise<void>>();
@@ -108,7 +110,7 @@ export class Scheduler {
   private wakeRequested = false;
 
   constructor(private readonly deps: SchedulerDeps) {
-    this.queue = new TimerQueue(deps.clock, (fire) => this.onDue(fire));
+    this.queue = new DispatchPacer(deps.clock, { leadMs: deps.options.dispatchLeadMs, maxLeadMs: deps.options.maxDispatchLeadMs }, (fire) => this.onDue(fire));
   }
 
   /** Fires held in memory waiting for their instant. */
@@ -299,7 +301,7 @@ export class Scheduler {
   private enqueue(fire: PlannedFire): boolean {
     if (this.queued.has(fire.id)) return false;
     this.queued.add(fire.id);
-    this.queue.add(fire.scheduledTime - this.deps.options.dispatchLeadMs, fire);
+    this.queue.add(fire.scheduledTime, fire);
     return true;
   }
 
@@ -316,6 +318,8 @@ export class Scheduler {
   private flushDue(): void {
     const due = this.dueBatch;
     this.dueBatch = [];
+    // Instants released together go out earliest first.
+    if (due.some((fire, i) => i > 0 && fire.scheduledTime < (due[i - 1] as PlannedFire).scheduledTime)) due.sort((a, b) => a.scheduledTime - b.scheduledTime);
     for (let i = 0; i < due.length; i += DISPATCH_BATCH) {
       const batch = due.slice(i, i + DISPATCH_BATCH);
       const dispatch = this.dispatchLimit
@@ -325,6 +329,7 @@ export class Scheduler {
           this.deps.logger.error("dispatch failed", { fires: batch.length, error: error instanceof Error ? error.message : String(error) });
         })
         .finally(() => {
+          this.queue.settled(batch.length);
           for (const fire of batch) this.queued.delete(fire.id);
           this.inFlight.delete(dispatch);
         });

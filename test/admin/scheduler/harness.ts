@@ -60,7 +60,7 @@ export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = ne
     clock,
     trigger,
     logger: silentLogger,
-    options: { nodeId, preReadMs: 5_000, scanIntervalMs: 1_000, batchSize: 100, misfireThresholdMs: 5_000, takeoverAfterMs: 2_000, dispatchLeadMs: 300, defaultTimeZone: "UTC" },
+    options: { nodeId, preReadMs: 5_000, scanIntervalMs: 1_000, batchSize: 100, misfireThresholdMs: 5_000, takeoverAfterMs: 2_000, dispatchLeadMs: 300, maxDispatchLeadMs: 3_000, defaultTimeZone: "UTC" },
   });
   wake.scheduler = scheduler;
   const monitor = new RunMonitor({
