@@ -74,6 +74,36 @@ describeEachDatabase("Scheduler", (getDb, dialect) => {
     }
   });
 
+  it("dispatches a burst of fires sharing an instant ahead of the dispatch lead, by its store work, and a lone fire at the lead", async () => {
+    const holding = await startFakeExecutor({ runBatch: true });
+    try {
+      const burst = T0 + 4_000;
+      const jobs = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => seedScheduledJob(getDb(), holding.url, { scheduleType: "FIX_RATE", scheduleConf: "86400", name: `burst ${i}` }, burst)),
+      );
+      const lone = await seedScheduledJob(getDb(), holding.url, { scheduleType: "FIX_RATE", scheduleConf: "86400", name: "lone" }, burst + 500);
+      const a = node(`a-${dialect}-burst`);
+      await a.scheduler.tick();
+      // 200 fires at the default 0.25 ms of store work each are released 50 ms before the 300 ms lead.
+      a.clock.set(burst - 351);
+      await a.scheduler.idle();
+      expect(holding.runs).toEqual([]);
+      a.clock.set(burst - 350);
+      await a.scheduler.idle();
+      const held = holding.runs.map((r) => [Number(r.jobId), r.startTime === undefined ? 0 : timestampMs(r.startTime)]);
+      expect(held.sort(([x], [y]) => (x ?? 0) - (y ?? 0))).toEqual(jobs.map(({ job }) => [job.id, burst]).sort(([x], [y]) => (x ?? 0) - (y ?? 0)));
+      // The lone fire half a second later keeps the plain lead.
+      a.clock.set(burst + 500 - 301);
+      await a.scheduler.idle();
+      expect(holding.runs.filter((r) => Number(r.jobId) === lone.job.id)).toEqual([]);
+      a.clock.set(burst + 500 - 300);
+      await a.scheduler.idle();
+      expect(holding.runs.filter((r) => Number(r.jobId) === lone.job.id).map((r) => (r.startTime === undefined ? 0 : timestampMs(r.startTime)))).toEqual([burst + 500]);
+    } finally {
+      await holding.stop();
+    }
+  });
+
   it("fires every (job, instant) exactly once when two admins plan and dispatch the same jobs", async () => {
     const jobs = await Promise.all(
       Array.from({ length: 10 }, (_, i) => seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "1", name: `pair ${i}` }, T0 + 1_000)),
