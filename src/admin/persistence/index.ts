@@ -76,7 +76,7 @@ export { deleteRegistryEntriesBefore, deleteRegistryEntriesOfApp, listRegistryEn
 export type { RegistryBeat, RegistryFilter } from "./repositories/registry.repository.js";
 export { deleteRequestKeysBefore, getRequestKey, insertRequestKey } from "./repositories/request-key.repository.js";
 export type { RequestKey, StoredRequest } from "./repositories/request-key.repository.js";
-export { addToDailyReport, listDailyReports } from "./repositories/report.repository.js";
+export { addToDailyReport, listDailyReports, REPORT_SLOTS } from "./repositories/report.repository.js";
 export type { ReportDeltas } from "./repositories/report.repository.js";
 export {
   completeRun,

@@ -6,6 +6,7 @@ import * as userDisabled from "./migrations/0003-user-disabled.js";
 import * as jobUid from "./migrations/0004-job-uid.js";
 import * as requestKeys from "./migrations/0005-request-keys.js";
 import * as runIndexes from "./migrations/0006-run-indexes.js";
+import * as reportSlots from "./migrations/0007-report-slots.js";
 import type { Database } from "./tables/index.js";
 
 /**
@@ -19,6 +20,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0004-job-uid": jobUid,
   "0005-request-keys": requestKeys,
   "0006-run-indexes": runIndexes,
+  "0007-report-slots": reportSlots,
 };
 
 /**

@@ -2,9 +2,16 @@ import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { DIALECT_NAMES, migrateToLatest, openDatabase, type DialectName, type JobwireDatabase } from "../../../src/admin/persistence/index.js";
 import { createTestDatabase, isDialectConfigured, type TestDatabase } from "../../helpers/databases.js";
+import * as m0001 from "../../../src/admin/persistence/migrations/0001-initial.js";
+import * as m0002 from "../../../src/admin/persistence/migrations/0002-follow-ups.js";
+import * as m0003 from "../../../src/admin/persistence/migrations/0003-user-disabled.js";
+import * as m0004 from "../../../src/admin/persistence/migrations/0004-job-uid.js";
+import * as m0005 from "../../../src/admin/persistence/migrations/0005-request-keys.js";
+import * as m0006 from "../../../src/admin/persistence/migrations/0006-run-indexes.js";
+import * as m0007 from "../../../src/admin/persistence/migrations/0007-report-slots.js";
 
 /** Every migration of this version, in the order they apply. */
-const ALL_MIGRATIONS = ["0001-initial", "0002-follow-ups", "0003-user-disabled", "0004-job-uid", "0005-request-keys", "0006-run-indexes"];
+const ALL_MIGRATIONS = ["0001-initial", "0002-follow-ups", "0003-user-disabled", "0004-job-uid", "0005-request-keys", "0006-run-indexes", "0007-report-slots"];
 
 const TABLES = [
   "jw_executor_group",
@@ -13,7 +20,7 @@ const TABLES = [
   "jw_glue_version",
   "jw_run",
   "jw_planned_fire",
-  "jw_daily_report",
+  "jw_daily_report_slot",
   "jw_user",
   "jw_credential",
   "jw_audit_log",
@@ -79,6 +86,20 @@ describe("migrateToLatest()", () => {
             "jw_run_trigger_time_idx",
           ].sort(),
         );
+      });
+
+      it("0007 moves each day's report counts into slot 0 of the slotted table and drops the old table", async () => {
+        const { database } = await fresh(dialect);
+        const db = database.db as never;
+        for (const migration of [m0001, m0002, m0003, m0004, m0005, m0006]) await migration.up(db);
+        await sql`insert into jw_daily_report (day, running_count, succeeded_count, failed_count, update_time) values ('2026-03-01', 1, 20, 3, 500), ('2026-03-02', 0, 7, 0, 600)`.execute(database.db);
+        await m0007.up(db);
+        const { rows } = await sql<Record<string, unknown>>`select day, slot, running_count, succeeded_count, failed_count, update_time from jw_daily_report_slot order by day`.execute(database.db);
+        expect(rows.map((r) => [r["day"], Number(r["slot"]), Number(r["running_count"]), Number(r["succeeded_count"]), Number(r["failed_count"]), Number(r["update_time"])])).toEqual([
+          ["2026-03-01", 0, 1, 20, 3, 500],
+          ["2026-03-02", 0, 0, 7, 0, 600],
+        ]);
+        await expect(sql`select count(*) from jw_daily_report`.execute(database.db)).rejects.toThrow();
       });
 
       it("does nothing on an up-to-date database", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addToDailyReport, listDailyReports } from "../../../src/admin/persistence/index.js";
+import { addToDailyReport, listDailyReports, REPORT_SLOTS } from "../../../src/admin/persistence/index.js";
 import { describeEachDatabase } from "../../helpers/databases.js";
 
 describeEachDatabase("report repository", (getDb) => {
@@ -23,6 +23,22 @@ describeEachDatabase("report repository", (getDb) => {
     it("loses no increment when many are applied concurrently", async () => {
       await Promise.all(Array.from({ length: 25 }, (_, i) => addToDailyReport(getDb(), "2026-01-03", { running: 0, succeeded: 1, failed: i % 2 }, 1_000 + i)));
       expect(await listDailyReports(getDb(), "2026-01-03", "2026-01-03")).toMatchObject([{ succeededCount: 25, failedCount: 12 }]);
+    });
+
+    it("sums a day over its slots: increments spread over every slot read as one day, the latest update time kept", async () => {
+      for (let slot = 0; slot < REPORT_SLOTS; slot++) await addToDailyReport(getDb(), "2026-01-04", { running: 0, succeeded: slot + 1, failed: slot % 2 }, 1_000 + slot, slot);
+      await addToDailyReport(getDb(), "2026-01-04", { running: 1, succeeded: 1, failed: 1 }, 900, 3);
+      await addToDailyReport(getDb(), "2026-01-05", { running: 0, succeeded: 2, failed: 0 }, 5_000, 3);
+      expect(await listDailyReports(getDb(), "2026-01-04", "2026-01-05")).toEqual([
+        { day: "2026-01-04", runningCount: 1, succeededCount: (REPORT_SLOTS * (REPORT_SLOTS + 1)) / 2 + 1, failedCount: REPORT_SLOTS / 2 + 1, updateTime: 1_000 + REPORT_SLOTS - 1 },
+        { day: "2026-01-05", runningCount: 0, succeededCount: 2, failedCount: 0, updateTime: 5_000 },
+      ]);
+    });
+
+    it("refuses a slot outside 0 … REPORT_SLOTS − 1 and changes nothing", async () => {
+      await expect(addToDailyReport(getDb(), "2026-01-06", { running: 0, succeeded: 1, failed: 0 }, 1, REPORT_SLOTS)).rejects.toThrow(/report slot must be an integer from 0 to 15, got 16/);
+      await expect(addToDailyReport(getDb(), "2026-01-06", { running: 0, succeeded: 1, failed: 0 }, 1, -1)).rejects.toThrow(/report slot/);
+      expect(await listDailyReports(getDb(), "2026-01-06", "2026-01-06")).toEqual([]);
     });
 
     it("refuses a day that is not YYYY-MM-DD", async () => {

@@ -22,7 +22,7 @@ export interface Database {
   jw_glue_version: GlueVersionTable;
   jw_run: RunTable;
   jw_planned_fire: PlannedFireTable;
-  jw_daily_report: DailyReportTable;
+  jw_daily_report_slot: DailyReportTable;
   jw_user: UserTable;
   jw_credential: CredentialTable;
   jw_audit_log: AuditLogTable;
