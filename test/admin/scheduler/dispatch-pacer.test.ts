@@ -34,6 +34,26 @@ function advanceTo(time: number): void {
   vi.advanceTimersByTime(delta);
 }
 
+/**
+ * Moves the clock to 1 ms before `at`, where only `before` items may have been released, then to `at`, where
+ * `count` items in all must have been.
+ */
+function expectReleasedAt(released: readonly unknown[], at: number, count: number, before = 0): void {
+  advanceTo(at - 1);
+  expect(released).toHaveLength(before);
+  advanceTo(at);
+  expect(released).toHaveLength(count);
+}
+
+/** 100 items at T (released at T − 325) and 100 at T + 1000 (released at T + 675), re-planned. */
+async function twoBucketsOf100(): Promise<{ pacer: DispatchPacer<number>; released: Release<number>[] }> {
+  const made = pacerWith<number>();
+  addMany(made.pacer, T, range(100));
+  addMany(made.pacer, T + 1_000, range(100, 100));
+  await replan();
+  return made;
+}
+
 /** Lets the re-plan queued by `add` run. */
 async function replan(): Promise<void> {
   await Promise.resolve();
@@ -93,10 +113,7 @@ describe("DispatchPacer", () => {
       const { pacer, released } = pacerWith<number>({ maxLeadMs: 1_000 });
       addMany(pacer, T, range(10_000));
       await replan();
-      advanceTo(T - 1_001);
-      expect(released).toEqual([]);
-      advanceTo(T - 1_000);
-      expect(released).toHaveLength(10_000);
+      expectReleasedAt(released, T - 1_000, 10_000);
       expect(releaseTimes(released)).toEqual([T - 1_000]);
     });
 
@@ -104,10 +121,7 @@ describe("DispatchPacer", () => {
       const { pacer, released } = pacerWith<number>({ leadMs: 300, maxLeadMs: 300 });
       addMany(pacer, T, range(10_000));
       await replan();
-      advanceTo(T - 301);
-      expect(released).toEqual([]);
-      advanceTo(T - 300);
-      expect(released).toHaveLength(10_000);
+      expectReleasedAt(released, T - 300, 10_000);
     });
 
     it("rounds a fractional start up to the next millisecond", async () => {
@@ -115,10 +129,7 @@ describe("DispatchPacer", () => {
       const { pacer, released } = pacerWith<number>({ initialCostMs: 0.3 });
       addMany(pacer, T, range(9));
       await replan();
-      advanceTo(T - 303);
-      expect(released).toEqual([]);
-      advanceTo(T - 302);
-      expect(released).toHaveLength(9);
+      expectReleasedAt(released, T - 302, 9);
       expect(releaseTimes(released)).toEqual([T - 302]);
     });
 
@@ -139,10 +150,7 @@ describe("DispatchPacer", () => {
       expect(pacer.costPerFireMs).toBe(0.25);
       addMany(pacer, T, range(400));
       await replan();
-      advanceTo(T - 401);
-      expect(released).toEqual([]);
-      advanceTo(T - 400);
-      expect(released).toHaveLength(400);
+      expectReleasedAt(released, T - 400, 400);
     });
   });
 
@@ -154,15 +162,9 @@ describe("DispatchPacer", () => {
       await replan();
       // Backwards: B starts at (T + 1000 − 300) − 0.25 × 6000 = T − 800;
       // A starts at min(T − 300, T − 800) − 0.25 × 400 = T − 900 (alone it would be T − 400).
-      advanceTo(T - 901);
-      expect(released).toEqual([]);
-      advanceTo(T - 900);
-      expect(released).toHaveLength(400);
+      expectReleasedAt(released, T - 900, 400);
       expect(released.every((r) => r.instant === T && r.at === T - 900)).toBe(true);
-      advanceTo(T - 801);
-      expect(released).toHaveLength(400);
-      advanceTo(T - 800);
-      expect(released).toHaveLength(6_400);
+      expectReleasedAt(released, T - 800, 6_400, 400);
       expect(released.slice(400).every((r) => r.instant === T + 1_000 && r.at === T - 800)).toBe(true);
       advanceTo(T + 2_000);
       expect(released).toHaveLength(6_400);
@@ -174,14 +176,8 @@ describe("DispatchPacer", () => {
       addMany(pacer, T + 1_000, range(6_000).map((i) => `b${i}`));
       await replan();
       // As above, A starts at T − 900 and B at T − 800, but neither is released more than 700 ms ahead.
-      advanceTo(T - 701);
-      expect(released).toEqual([]);
-      advanceTo(T - 700);
-      expect(released).toHaveLength(400);
-      advanceTo(T + 299);
-      expect(released).toHaveLength(400);
-      advanceTo(T + 300);
-      expect(released).toHaveLength(6_400);
+      expectReleasedAt(released, T - 700, 400);
+      expectReleasedAt(released, T + 300, 6_400, 400);
     });
 
     it("chains across three buckets", async () => {
@@ -191,16 +187,10 @@ describe("DispatchPacer", () => {
       addMany(pacer, T + 500, range(2_000).map((i) => `c${i}`));
       await replan();
       // C: (T + 200) − 500 = T − 300; B: min(T − 200, T − 300) − 200 = T − 500; A: min(T − 300, T − 500) − 0.25 = T − 500.25 → T − 500.
-      advanceTo(T - 501);
-      expect(released).toEqual([]);
-      advanceTo(T - 500);
-      expect(released).toHaveLength(801);
+      expectReleasedAt(released, T - 500, 801);
       expect(released.every((r) => r.at === T - 500 && r.instant <= T + 100)).toBe(true);
       expect(released.map((r) => r.item)).toContain("a");
-      advanceTo(T - 301);
-      expect(released).toHaveLength(801);
-      advanceTo(T - 300);
-      expect(released).toHaveLength(2_801);
+      expectReleasedAt(released, T - 300, 2_801, 801);
     });
 
     it("keeps instant − leadMs for lone items far apart", async () => {
@@ -221,14 +211,8 @@ describe("DispatchPacer", () => {
       addMany(pacer, T + 5_000, range(6_000).map((i) => `b${i}`));
       await replan();
       // B starts at T + 4700 − 1500 = T + 3200, after A's own T − 300; A keeps T − 300 − 100.
-      advanceTo(T - 401);
-      expect(released).toEqual([]);
-      advanceTo(T - 400);
-      expect(released).toHaveLength(400);
-      advanceTo(T + 3_199);
-      expect(released).toHaveLength(400);
-      advanceTo(T + 3_200);
-      expect(released).toHaveLength(6_400);
+      expectReleasedAt(released, T - 400, 400);
+      expectReleasedAt(released, T + 3_200, 6_400, 400);
     });
   });
 
@@ -266,10 +250,7 @@ describe("DispatchPacer", () => {
       addMany(pacer, T + 1, range(10).map((i) => `b${i}`));
       await replan();
       // B: (T + 1 − 300) − 2.5 = T − 301.5 → T − 301; A: min(T − 300, T − 301.5) − 0.25 = T − 301.75 → T − 301.
-      advanceTo(T - 302);
-      expect(released).toEqual([]);
-      advanceTo(T - 301);
-      expect(released).toHaveLength(11);
+      expectReleasedAt(released, T - 301, 11);
       expect(released[0]).toEqual({ item: "a", instant: T, at: T - 301 });
     });
   });
@@ -334,10 +315,7 @@ describe("DispatchPacer", () => {
       // Re-planned for T − 2800; four more items are one more millisecond of work.
       addMany(pacer, T, range(4, 10_000));
       await replan();
-      advanceTo(T - 2_802);
-      expect(released).toEqual([]);
-      advanceTo(T - 2_801);
-      expect(released).toHaveLength(10_004);
+      expectReleasedAt(released, T - 2_801, 10_004);
       expect(releaseTimes(released)).toEqual([T - 2_801]);
       advanceTo(T + 1_000);
       expect(released).toHaveLength(10_004);
@@ -350,10 +328,7 @@ describe("DispatchPacer", () => {
       addMany(pacer, T + 1_000, range(6_000).map((i) => `b${i}`));
       await replan();
       // B starts at T − 800, so A at T − 800.25 → T − 800.
-      advanceTo(T - 801);
-      expect(released).toEqual([]);
-      advanceTo(T - 800);
-      expect(released).toHaveLength(6_001);
+      expectReleasedAt(released, T - 800, 6_001);
       expect(released.map((r) => r.item)).toContain("a");
       expect(releaseTimes(released)).toEqual([T - 800]);
     });
@@ -373,10 +348,7 @@ describe("DispatchPacer", () => {
       // One more item re-plans the bucket: (T − 300) − 0.175 × 4001 = T − 1000.175, later than T − 1300.
       pacer.add(T, 4_000);
       await replan();
-      advanceTo(T - 1_301);
-      expect(released).toHaveLength(200);
-      advanceTo(T - 1_300);
-      expect(released).toHaveLength(4_201);
+      expectReleasedAt(released, T - 1_300, 4_201, 200);
       expect(releaseTimes(released.slice(200))).toEqual([T - 1_300]);
     });
   });
@@ -455,10 +427,7 @@ describe("DispatchPacer", () => {
     });
 
     it("measures a busy period from its first release even when more buckets are released during it", async () => {
-      const { pacer, released } = pacerWith<number>();
-      addMany(pacer, T, range(100)); // released at T − 325
-      addMany(pacer, T + 1_000, range(100, 100)); // released at T + 675
-      await replan();
+      const { pacer, released } = await twoBucketsOf100();
       advanceTo(T - 325);
       expect(released).toHaveLength(100);
       advanceTo(T + 675);
@@ -469,10 +438,7 @@ describe("DispatchPacer", () => {
     });
 
     it("starts a new busy period at the first release after the backlog emptied", async () => {
-      const { pacer, released } = pacerWith<number>();
-      addMany(pacer, T, range(100)); // released at T − 325
-      addMany(pacer, T + 1_000, range(100, 100)); // released at T + 675
-      await replan();
+      const { pacer, released } = await twoBucketsOf100();
       advanceTo(T - 325);
       pacer.settled(100);
       // 0 ms / 100 items: 0.25 × 0.7 = 0.175.
