@@ -107,6 +107,7 @@ export {
   listOverdueRuns,
   listRunningRuns,
   listStalePendingRuns,
+  listUnstartedScheduledRuns,
   setMissedBeats,
 } from "./repositories/run-lifecycle.repository.js";
 export { applyJobPlans, type JobPlan } from "./repositories/job-plan.repository.js";

@@ -77,6 +77,10 @@ for (const dialect of testDialects()) {
         killedSignalSeen = true;
         return "aborted";
       });
+      executor.register("heldHandler", () => {
+        started.add("held");
+        return "ran";
+      });
       executor.register("tailHandler", async (ctx) => {
         for (let i = 1; i <= 3; i++) ctx.log("line %d", i);
         started.add("tail");
@@ -227,6 +231,58 @@ for (const dialect of testDialects()) {
         expect(run?.handleMessage).toMatch(new RegExp(`^killed by (admin; executor ${address} stopped it|the admin: requested by admin )`));
         const entries = (await fx.auditEntries(KILL_RUN_ACTION)).filter((e) => e.resource === `runs/${id}`);
         expect(JSON.parse(entries[0]?.after ?? "{}")).toMatchObject({ state: "KILLED", executorReply: "stopped" });
+      });
+
+      /** A job of the live group with a SCHEDULE run for an instant 30 s ahead, sent to the executor, which holds it. */
+      async function jobWithHeldRun(label: string): Promise<{ jobName: string; runId: number }> {
+        const { job } = await fx.clients.jobs.createJob({ job: { executorGroup: autoGroup, displayName: label, author: "runs-test", handler: "heldHandler" } });
+        const jobName = job?.name ?? "";
+        const instant = Date.now() + 30_000;
+        const run = await insertRun(fx.db, { ...seededRunDraft(autoGroupId, idOf(jobName), Date.now()), triggerType: "SCHEDULE", scheduledTime: instant, handler: "heldHandler" });
+        const request = create(RunRequestSchema, { jobId: BigInt(idOf(jobName)), runId: BigInt(run.id), handler: "heldHandler", startTime: timestampFromMs(instant) });
+        const sent = await withExecutorClient((clients, credentials) => clients.call(executor.address, credentials, 3_000, (client, options) => client.runBatch({ runs: [request] }, options)));
+        expect(sent.results[0]?.code).toBe(0);
+        return { jobName, runId: run.id };
+      }
+
+      /** Runs `use` with a client of the live executor, as its group's admin would call it. */
+      async function withExecutorClient<T>(use: (clients: ExecutorClients, credentials: { appName: string; accessToken: string }) => Promise<T>): Promise<T> {
+        const clients = new ExecutorClients();
+        try {
+          return await use(clients, { appName: "runs-live-app", accessToken });
+        } finally {
+          clients.closeAll();
+        }
+      }
+
+      /** Whether the executor still holds (or runs) the run: Kill answers with the runs it stopped. */
+      function executorHolds(runId: number): Promise<boolean> {
+        return withExecutorClient((clients, credentials) => clients.killRun(executor.address, credentials, 3_000, runId, "test probe"));
+      }
+
+      it("StopJob cancels the job's runs held by their executor for a later instant; a run already started goes on", async () => {
+        const { jobName, runId } = await jobWithHeldRun("held then stopped");
+        // A run of the same job whose instant has passed has started: stopping the job leaves it to finish.
+        const going = await insertRun(fx.db, { ...seededRunDraft(autoGroupId, idOf(jobName), Date.now() - 1_000, "http://127.0.0.1:1"), triggerType: "SCHEDULE" });
+        await markRunTriggered(fx.db, going.id, { triggerState: "ACCEPTED", executorAddress: "http://127.0.0.1:1", triggerReport: seededReport("http://127.0.0.1:1"), state: "RUNNING", deadlineTime: 0 }, Date.now());
+        await fx.clients.jobs.stopJob({ name: jobName });
+        const cancelled = await getRun(fx.db, runId);
+        expect(cancelled?.state).toBe("KILLED");
+        expect(cancelled?.retryable).toBe(false);
+        // The admin's message, or the executor's own KILLED report when it landed first.
+        const address = executor.address.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        expect(cancelled?.handleMessage).toMatch(new RegExp(`^(cancelled because admin stopped its job; executor ${address} stopped it|killed by the admin: its job was stopped by admin before its instant)`));
+        expect(await executorHolds(runId)).toBe(false);
+        expect(started.has("held")).toBe(false);
+        expect((await getRun(fx.db, going.id))?.state).toBe("RUNNING");
+      });
+
+      it("DeleteJob tells the executor holding the job's runs for a later instant to drop them", async () => {
+        const { jobName, runId } = await jobWithHeldRun("held then deleted");
+        await fx.clients.jobs.deleteJob({ name: jobName });
+        expect(await getRun(fx.db, runId)).toBeUndefined();
+        expect(await executorHolds(runId)).toBe(false);
+        expect(started.has("held")).toBe(false);
       });
 
       it("marks a run on an unreachable executor KILLED and says the handler may still run there", async () => {

@@ -190,6 +190,24 @@ export async function listOverdueRuns(db: Kysely<Database>, now: number, limit: 
   return rows.map(rowToRun);
 }
 
+/**
+ * Runs of a job's schedule (SCHEDULE or MISFIRE) not final yet whose instant is after `now`: dispatched ahead of it
+ * and held by their executors, not started.
+ */
+export async function listUnstartedScheduledRuns(db: Kysely<Database>, jobId: number, now: number, limit: number): Promise<Run[]> {
+  const rows = await db
+    .selectFrom("jw_run")
+    .selectAll()
+    .where("job_id", "=", jobId)
+    .where("state", "in", OPEN_STATES)
+    .where("scheduled_time", ">", now)
+    .where("trigger_type", "in", ["SCHEDULE", "MISFIRE"])
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map(rowToRun);
+}
+
 /** Runs still PENDING although they were triggered before `before`: their admin stopped while dispatching them. */
 export async function listStalePendingRuns(db: Kysely<Database>, before: number, limit: number): Promise<Run[]> {
   const rows = await db.selectFrom("jw_run").selectAll().where("state", "=", "PENDING").where("trigger_time", "<", before).orderBy("id").limit(limit).execute();

@@ -33,6 +33,7 @@ import { checkChildJobs, followNewSchedule, jobAction, loadJob, loadTargetGroup,
 import { createJobGlueHandlers } from "./job-glue-service.js";
 import { findRequest, inTransactionOnce, requestKeyOf } from "./job-request-key.js";
 import { createJobTransferHandlers } from "./job-transfer-service.js";
+import { cancelHeldRuns, dropHeldRuns, listHeldRuns } from "./run-kill.js";
 
 /** Writable job fields by their API names, for update masks. */
 const UPDATABLE_FIELDS = [
@@ -144,7 +145,7 @@ export function createJobService(app: AdminContext): ServiceImpl<typeof JobServi
       const expected = parseEtag(req.etag);
       const job = await loadJob(app.db, user, "name", req.name);
       const now = app.now();
-      await inTransaction(app.db, async (trx) => {
+      const held = await inTransaction(app.db, async (trx) => {
         const parents = await listParentJobIds(trx, job.id);
         if (parents.length > 0) {
           const names = parents.map((id) => formatName(Collections.job, id)).join(", ");
@@ -152,9 +153,13 @@ export function createJobService(app: AdminContext): ServiceImpl<typeof JobServi
         }
         const fresh = await loadJob(trx, user, "name", req.name);
         if (expected !== undefined && expected !== fresh.version) throw new AbortedError(`job "${req.name}" was changed concurrently; read it again and retry`);
+        // Read before the runs go with the job: their executors are told to drop them once the delete committed.
+        const heldRuns = await listHeldRuns(trx, job.id, now);
         await deleteJob(trx, job.id);
         await recordAudit(trx, user, { action: jobAction("DeleteJob"), resource: req.name, before: fresh }, now);
+        return heldRuns;
       });
+      await dropHeldRuns(app, user, held);
       return {};
     },
 
@@ -171,7 +176,10 @@ export function createJobService(app: AdminContext): ServiceImpl<typeof JobServi
     async stopJob(req, ctx) {
       const user = requireUser(ctx);
       const job = await loadJob(app.db, user, "name", req.name);
-      return { job: jobToProto(await changeSchedule(app, user, "StopJob", job, { state: "STOPPED", nextFireTime: 0, lastFireTime: job.lastFireTime }, app.now())) };
+      const stopped = await changeSchedule(app, user, "StopJob", job, { state: "STOPPED", nextFireTime: 0, lastFireTime: job.lastFireTime }, app.now());
+      // Runs sent ahead of their instant and held by executors have not started: a stopped job starts nothing more.
+      await cancelHeldRuns(app, user, job.id);
+      return { job: jobToProto(stopped) };
     },
 
     async triggerJob(req, ctx) {

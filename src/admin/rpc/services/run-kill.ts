@@ -1,10 +1,11 @@
 import { ConnectError } from "@connectrpc/connect";
+import type { Kysely } from "kysely";
 import type { UserPrincipal } from "../../auth/principal.js";
 import { recordAudit } from "../../audit/index.js";
 import type { AdminContext } from "../../context.js";
 import { FINAL_RUN_STATES, type Run } from "../../domain/index.js";
 import { FailedPreconditionError } from "../../errors.js";
-import { getGroup, getRun, inTransaction } from "../../persistence/index.js";
+import { getGroup, getRun, inTransaction, listUnstartedScheduledRuns, type Database } from "../../persistence/index.js";
 import { RunFinisher } from "../../scheduler/run-finisher.js";
 import { groupAddresses } from "../../registry/live-addresses.js";
 
@@ -31,7 +32,7 @@ export async function killRun(app: AdminContext, user: UserPrincipal, run: Run, 
   }
   const delivery = await deliverKill(app, run, `requested by ${user.username} through the console`);
   // If the executor's own KILLED report lands first, its message (with this reason) is the one kept.
-  const message = killMessage(user, run, delivery);
+  const message = killMessage(`killed by ${user.username}`, run, delivery);
   return inTransaction(app.db, async (trx) => {
     // A finisher bound to this transaction: the run's end, its report counters and the audit entry commit together.
     const finisher = new RunFinisher({ db: trx, now: app.now, reportTimeZone: app.options.timeZone, logger: app.options.logger, metrics: app.metrics });
@@ -40,6 +41,38 @@ export async function killRun(app: AdminContext, user: UserPrincipal, run: Run, 
     await recordAudit(trx, user, { action: KILL_RUN_ACTION, resource, before: run, after: { ...after, executorReply: delivery.kind } }, app.now());
     return after;
   });
+}
+
+/** Runs cancelled per StopJob or DeleteJob at most; a job has a few dispatched ahead at a time (one per instant and shard). */
+const CANCEL_LIMIT = 1_000;
+
+/**
+ * The runs of a job's schedule already dispatched for an instant still ahead: the scheduler sends runs ahead to be
+ * held by their executors (`dispatchLeadMs` before their instant, a burst up to `maxDispatchLeadMs`), so these have
+ * not started. When the job is stopped or deleted they are cancelled, and the job starts nothing more; runs already
+ * started are left to finish, as stopping a job has always done.
+ */
+export function listHeldRuns(db: Kysely<Database>, jobId: number, now: number): Promise<Run[]> {
+  return listUnstartedScheduledRuns(db, jobId, now, CANCEL_LIMIT);
+}
+
+/**
+ * After a job was stopped: cancels its held runs (see `listHeldRuns`). Each executor holding one is told to drop it
+ * and the run ends KILLED (no retry, no alarm). Returns how many runs this call cancelled.
+ */
+export async function cancelHeldRuns(app: AdminContext, user: UserPrincipal, jobId: number): Promise<number> {
+  let cancelled = 0;
+  for (const run of await listHeldRuns(app.db, jobId, app.now())) {
+    const delivery = await deliverKill(app, run, `its job was stopped by ${user.username} before its instant`);
+    const message = killMessage(`cancelled because ${user.username} stopped its job`, run, delivery);
+    if (await app.finisher.finishOne(run, { state: "KILLED", message, retryable: false })) cancelled++;
+  }
+  return cancelled;
+}
+
+/** After a job and its runs were deleted: tells the executors holding its held runs (read before the delete) to drop them. */
+export async function dropHeldRuns(app: AdminContext, user: UserPrincipal, runs: readonly Run[]): Promise<void> {
+  for (const run of runs) await deliverKill(app, run, `its job was deleted by ${user.username} before its instant`);
 }
 
 async function deliverKill(app: AdminContext, run: Run, reason: string): Promise<KillDelivery> {
@@ -63,8 +96,8 @@ async function deliverKill(app: AdminContext, run: Run, reason: string): Promise
   return deliveries.find((d) => d.kind === "stopped") ?? { kind: "not-dispatched" };
 }
 
-function killMessage(user: UserPrincipal, run: Run, delivery: KillDelivery): string {
-  const who = `killed by ${user.username}`;
+/** `what` happened (killed by whom), followed by what the executor said. */
+function killMessage(who: string, run: Run, delivery: KillDelivery): string {
   switch (delivery.kind) {
     case "not-dispatched":
       return `${who} before it reached an executor`;
