@@ -1,24 +1,12 @@
 /**
- * Fresh databases for tests, on every dialect jobwire supports.
- *
- * - SQLite: a new file in a new temporary directory (a file rather than `:memory:` so that a second connection,
- *   e.g. an admin started by an end-to-end test, can open the same database by URL).
- * - MySQL/MariaDB: `CREATE DATABASE jw_t_<random>` through the root URL in `JOBWIRE_TEST_MYSQL_URL`
- *   (e.g. `mysql://root@127.0.0.1:3306/`), with the server's default charset, as an operator would create it;
- *   the migration itself pins utf8mb4 and the binary collation on every table.
- * - PostgreSQL: a new schema `jw_t_<random>` in the database of `JOBWIRE_TEST_POSTGRES_URL`
- *   (e.g. `postgres://postgres@127.0.0.1:5432/postgres`), reached with `?schema=jw_t_<random>`. A schema is much
- *   cheaper to create and drop than a database and isolates the tables just as well.
+ * Fresh databases for tests, on every dialect jobwire supports (see `scratch-database.ts` for what each is): a
+ * SQLite file, a MySQL/MariaDB database `jw_t_<random>` through the root URL in `JOBWIRE_TEST_MYSQL_URL` (e.g.
+ * `mysql://root@127.0.0.1:3306/`), a PostgreSQL schema `jw_t_<random>` in the database of
+ * `JOBWIRE_TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
  *
  * A dialect whose variable is unset is skipped (and shows up as skipped, which CI treats as a failure).
  */
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import type { Kysely } from "kysely";
-import mysql from "mysql2/promise";
-import pg from "pg";
 import { afterAll, beforeAll, describe } from "vitest";
 import {
   DIALECT_NAMES,
@@ -28,6 +16,7 @@ import {
   type DialectName,
   type JobwireDatabase,
 } from "../../src/admin/persistence/index.js";
+import { createScratchDatabase } from "./scratch-database.js";
 
 export interface TestDatabase {
   readonly dialect: DialectName;
@@ -65,13 +54,9 @@ export function testDialects(): DialectName[] {
   return DIALECT_NAMES.filter(isDialectConfigured);
 }
 
-function uniqueName(): string {
-  return `jw_t_${randomBytes(6).toString("hex")}`;
-}
-
 /** Creates a fresh, empty (by default migrated) database of `dialect`. */
 export async function createTestDatabase(dialect: DialectName, options: CreateTestDatabaseOptions = {}): Promise<TestDatabase> {
-  const created = await createEmpty(dialect);
+  const created = await createScratchDatabase(dialect, dialect === "sqlite" ? undefined : requireServerUrl(dialect), "jw_t");
   let database: JobwireDatabase;
   try {
     database = await openDatabase(created.url);
@@ -102,59 +87,10 @@ export async function createTestDatabase(dialect: DialectName, options: CreateTe
   return testDatabase;
 }
 
-async function createEmpty(dialect: DialectName): Promise<{ url: string; remove: () => Promise<void> }> {
-  switch (dialect) {
-    case "sqlite": {
-      const dir = await mkdtemp(path.join(tmpdir(), "jobwire-test-"));
-      return { url: `sqlite:${path.join(dir, "jobwire.db")}`, remove: () => rm(dir, { recursive: true, force: true }) };
-    }
-    case "mysql": {
-      const base = new URL(requireServerUrl(dialect));
-      const name = uniqueName();
-      await withMysqlRoot(base, (conn) => conn.query(`create database \`${name}\``));
-      const url = new URL(base.href);
-      url.pathname = `/${name}`;
-      return { url: url.href, remove: () => withMysqlRoot(base, (conn) => conn.query(`drop database if exists \`${name}\``)) };
-    }
-    case "postgres": {
-      const base = new URL(requireServerUrl(dialect));
-      const name = uniqueName();
-      await withPostgres(base, (client) => client.query(`create schema "${name}"`));
-      const url = new URL(base.href);
-      url.searchParams.set("schema", name);
-      return { url: url.href, remove: () => withPostgres(base, (client) => client.query(`drop schema if exists "${name}" cascade`)) };
-    }
-  }
-}
-
 function requireServerUrl(dialect: DialectName): string {
   const url = serverUrl(dialect);
   if (url === undefined) throw new Error(`set ${dialect === "sqlite" ? "" : ENV_BY_DIALECT[dialect]} to test on ${dialect}`);
   return url;
-}
-
-async function withMysqlRoot(base: URL, work: (conn: mysql.Connection) => Promise<unknown>): Promise<void> {
-  const conn = await mysql.createConnection({
-    host: base.hostname,
-    port: base.port === "" ? 3306 : Number(base.port),
-    user: decodeURIComponent(base.username),
-    password: decodeURIComponent(base.password),
-  });
-  try {
-    await work(conn);
-  } finally {
-    await conn.end();
-  }
-}
-
-async function withPostgres(base: URL, work: (client: pg.Client) => Promise<unknown>): Promise<void> {
-  const client = new pg.Client({ connectionString: base.href });
-  await client.connect();
-  try {
-    await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /**
