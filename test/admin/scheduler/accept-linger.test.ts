@@ -1,13 +1,12 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Run } from "../../../src/admin/domain/index.js";
 import { getRun } from "../../../src/admin/persistence/index.js";
 import { TIMEOUT_GRACE_MS } from "../../../src/admin/trigger/trigger-service.js";
 import { describeEachDatabase } from "../../helpers/databases.js";
-import { FakeClock } from "../../helpers/fake-clock.js";
 import { startFakeExecutor, type FakeExecutor } from "../../helpers/fake-executor.js";
 import { waitFor } from "../../helpers/wait-for.js";
-import { createAdminNode, runsOf, seedScheduledJob, T0, type AdminNode } from "./harness.js";
+import { adminNodesPerTest, runsOf, seedScheduledJob, T0, type AdminNode } from "./harness.js";
 
 /**
  * How long an acceptance waits for its run's result past the run's start. The held acceptance's timer runs on real
@@ -18,12 +17,7 @@ const LINGER_MS = 5_000;
 
 describeEachDatabase("Scheduler holding acceptances for the runs' results", (getDb, dialect) => {
   let executor: FakeExecutor;
-  const nodes: AdminNode[] = [];
-  const node = (nodeId: string): AdminNode => {
-    const created = createAdminNode(getDb(), nodeId, new FakeClock(T0), LINGER_MS);
-    nodes.push(created);
-    return created;
-  };
+  const node = adminNodesPerTest(getDb, LINGER_MS);
 
   beforeAll(async () => {
     // An executor that holds runs sent ahead of their instant (RunBatch with a start time).
@@ -31,12 +25,6 @@ describeEachDatabase("Scheduler holding acceptances for the runs' results", (get
   });
   afterAll(async () => {
     await executor.stop();
-  });
-  afterEach(async () => {
-    for (const n of nodes.splice(0)) {
-      await n.scheduler.stop();
-      n.close();
-    }
   });
 
   /** Plans one fire at T0 + 1 s, lets the dispatch lead deliver it and waits until its acceptance is held. */

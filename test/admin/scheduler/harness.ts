@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 import { NO_ADMIN_METRICS } from "../../../src/admin/metrics/index.js";
 import type { Kysely } from "kysely";
 import type { ExecutorGroup, Job, Run } from "../../../src/admin/domain/index.js";
@@ -72,6 +73,25 @@ export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = ne
     options: { beatIntervalMs: 30_000, deadTimeoutMs: 90_000, triggerTimeoutMs: 3_000 },
   });
   return { nodeId, clock, scheduler, finisher, monitor, trigger, accepted, close: () => executors.closeAll() };
+}
+
+/**
+ * For one describe block (call it in the block's body): returns a maker of admin nodes on `getDb()`, each on its own
+ * fake clock at T0 unless given one, and stops and closes every node made after each test.
+ */
+export function adminNodesPerTest(getDb: () => Kysely<Database>, acceptLingerMs = 0): (nodeId: string, clock?: FakeClock) => AdminNode {
+  const nodes: AdminNode[] = [];
+  afterEach(async () => {
+    for (const n of nodes.splice(0)) {
+      await n.scheduler.stop();
+      n.close();
+    }
+  });
+  return (nodeId, clock = new FakeClock(T0)) => {
+    const created = createAdminNode(getDb(), nodeId, clock, acceptLingerMs);
+    nodes.push(created);
+    return created;
+  };
 }
 
 /** A MANUAL group pointing at `address` (no registry needed) and a RUNNING job of it due at `nextFireTime`. */

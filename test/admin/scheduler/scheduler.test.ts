@@ -1,31 +1,20 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { getJob, listPlannedFires, setJobSchedule } from "../../../src/admin/persistence/index.js";
 import { describeEachDatabase } from "../../helpers/databases.js";
 import { FakeClock } from "../../helpers/fake-clock.js";
 import { startFakeExecutor, type FakeExecutor } from "../../helpers/fake-executor.js";
-import { createAdminNode, runsOf, seedScheduledJob, T0, type AdminNode } from "./harness.js";
+import { adminNodesPerTest, runsOf, seedScheduledJob, T0 } from "./harness.js";
 
 describeEachDatabase("Scheduler", (getDb, dialect) => {
   let executor: FakeExecutor;
-  const nodes: AdminNode[] = [];
-  const node = (nodeId: string, clock?: FakeClock): AdminNode => {
-    const created = createAdminNode(getDb(), nodeId, clock);
-    nodes.push(created);
-    return created;
-  };
+  const node = adminNodesPerTest(getDb);
 
   beforeAll(async () => {
     executor = await startFakeExecutor();
   });
   afterAll(async () => {
     await executor.stop();
-  });
-  afterEach(async () => {
-    for (const n of nodes.splice(0)) {
-      await n.scheduler.stop();
-      n.close();
-    }
   });
 
   it("plans the fires of the pre-read window and dispatches each at its millisecond", async () => {
