@@ -6,7 +6,7 @@ import type { AdminContext } from "../../context.js";
 import { FINAL_RUN_STATES, type Run } from "../../domain/index.js";
 import { FailedPreconditionError } from "../../errors.js";
 import { getGroup, getRun, inTransaction, listUnstartedScheduledRuns, type Database } from "../../persistence/index.js";
-import { RunFinisher } from "../../scheduler/run-finisher.js";
+import { RunFinisher, type RunOutcome } from "../../scheduler/run-finisher.js";
 import { groupAddresses } from "../../registry/live-addresses.js";
 
 export const KILL_RUN_ACTION = "jobwire.v1.RunService/KillRun";
@@ -61,13 +61,13 @@ export function listHeldRuns(db: Kysely<Database>, jobId: number, now: number): 
  * and the run ends KILLED (no retry, no alarm). Returns how many runs this call cancelled.
  */
 export async function cancelHeldRuns(app: AdminContext, user: UserPrincipal, jobId: number): Promise<number> {
-  let cancelled = 0;
+  const items: { run: Run; outcome: RunOutcome }[] = [];
   for (const run of await listHeldRuns(app.db, jobId, app.now())) {
     const delivery = await deliverKill(app, run, `its job was stopped by ${user.username} before its instant`);
-    const message = killMessage(`cancelled because ${user.username} stopped its job`, run, delivery);
-    if (await app.finisher.finishOne(run, { state: "KILLED", message, retryable: false })) cancelled++;
+    items.push({ run, outcome: { state: "KILLED", message: killMessage(`cancelled because ${user.username} stopped its job`, run, delivery), retryable: false } });
   }
-  return cancelled;
+  // One finishing transaction for all of them.
+  return (await app.finisher.finish(items)).size;
 }
 
 /** After a job and its runs were deleted: tells the executors holding its held runs (read before the delete) to drop them. */
