@@ -111,7 +111,9 @@ export class RunFinisher {
               state: outcome.state,
               handleMessage: outcome.message,
               handleTime: now,
-              retryable: outcome.retryable,
+              // A killed run is never retried, whoever reports it: an executor's own KILLED report (for a run it
+              // was told to drop) may race the admin's and says retryable, yet the kill was meant to end it.
+              retryable: outcome.retryable && outcome.state !== "KILLED",
               alarmState: FAILED_RUN_STATES.includes(outcome.state) && !willRetry(run, outcome) ? "NONE" : "SKIPPED",
               ...(trigger === undefined ? {} : { trigger }),
             },

@@ -72,6 +72,15 @@ describeEachDatabase("run follow-ups", (getDb, dialect) => {
     expect(await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED" }, 10)).toEqual([]);
   });
 
+  it("stores a KILLED run as not retryable and plans no retry, even when its executor reported it retryable", async () => {
+    start();
+    const { job } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "3600", retry: { count: 3, backoff: "FIXED", intervalMs: 10, maxIntervalMs: 10 } }, T0 + 1_000);
+    const run = await fireOnce(job.id);
+    expect(await admin.finisher.finishOne(run, { state: "KILLED", message: "killed before its instant", retryable: true })).toBe(true);
+    expect(await getRun(getDb(), run.id)).toMatchObject({ state: "KILLED", retryable: false, alarmState: "SKIPPED" });
+    expect(await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED" }, 10)).toEqual([]);
+  });
+
   it("applies a result once: a duplicate finish changes nothing and plans no second retry", async () => {
     start();
     const { job } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "3600", retry: { count: 1, backoff: "FIXED", intervalMs: 10, maxIntervalMs: 10 } }, T0 + 1_000);
