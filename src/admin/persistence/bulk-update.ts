@@ -40,8 +40,8 @@ export function chunks<T>(items: readonly T[], size: number = BULK_CHUNK): T[][]
  * the caller chunks). Set-based updates are what keep a burst cheap: one statement for a batch instead of one round
  * trip, parse and log record per row.
  *
- * PostgreSQL and SQLite join the table to a VALUES list (`WITH v(id, …) AS (VALUES …) UPDATE … FROM v`), which costs
- * one lookup per row; MySQL/MariaDB 10 has neither UPDATE … FROM nor a VALUES list with column names, so it gets
+ * PostgreSQL and SQLite join the table to the per-row values (`WITH v(id, …) AS (…) UPDATE … FROM v`: arrays through
+ * `unnest` on PostgreSQL, a VALUES list on SQLite), which costs one lookup per row; MySQL/MariaDB 10 has neither UPDATE … FROM nor a VALUES list with column names, so it gets
  * `CASE id WHEN … THEN … END` per column, whose cost grows with the square of the chunk (every row scans the
  * branches). Returns how many rows changed and, with `returning` where `updateReturnsRows` (not MySQL), their ids.
  */
@@ -60,29 +60,31 @@ async function valuesUpdate<R>(db: Kysely<Database>, dialect: DialectName, spec:
   // SQLite's RETURNING sees only the updated table, under its own name; PostgreSQL's sees v too and needs the alias.
   const returnedId = dialect === "sqlite" ? sql.ref("id") : sql.ref("t.id");
   const update = sql`update ${sql.table(spec.table)} as t set ${sql.join(assignments)} from v where ${sql.ref("t.id")} = ${sql.ref("v.id")}${where}${returning ? sql` returning ${returnedId}` : sql``}`.compile(db);
-  // The VALUES list is written as text with its own parameters: as a query-builder tree (a node per cell) it cost
-  // the admin more than the statement cost the database. PostgreSQL numbers its parameters, so the list's continue
-  // after the UPDATE's; SQLite's are positional, and the list comes first in the statement.
-  const parameters: unknown[] = [];
-  const offset = dialect === "postgres" ? update.parameters.length : 0;
-  const mark = (value: unknown, type: CaseValueType | undefined): string => {
-    parameters.push(value);
-    if (dialect !== "postgres") return "?";
-    // PostgreSQL types a VALUES column like a UNION: casts in the first row type the whole column.
-    return type === undefined ? `$${offset + parameters.length}` : `cast($${offset + parameters.length} as ${type})`;
-  };
-  const tuples: string[] = [];
-  spec.rows.forEach((row, index) => {
-    const cells = [mark(spec.id(row), index === 0 ? "bigint" : undefined)];
-    for (const name of names) {
-      const column = spec.values[name] as RowValue<R>;
-      cells.push(mark(column.of(row), index === 0 ? column.type : undefined));
-    }
-    tuples.push(`(${cells.join(", ")})`);
-  });
   const columnList = ["id", ...names].map((name) => `"${name}"`).join(", ");
-  const text = `with v(${columnList}) as (values ${tuples.join(", ")}) ${update.sql}`;
-  const all = dialect === "postgres" ? [...update.parameters, ...parameters] : [...parameters, ...update.parameters];
+  let text: string;
+  let all: unknown[];
+  if (dialect === "postgres") {
+    // One array per column (`unnest`), numbered after the UPDATE's own parameters: a VALUES list of thousands of
+    // parameters costs PostgreSQL more to parse and plan than the update itself, a dozen arrays next to nothing.
+    const columns = [{ type: "bigint" as CaseValueType, of: spec.id }, ...names.map((name) => spec.values[name] as RowValue<R>)];
+    const arrays = columns.map((column) => spec.rows.map((row) => column.of(row)));
+    const offset = update.parameters.length;
+    text = `with v(${columnList}) as (select * from unnest(${columns.map((column, i) => `$${offset + i + 1}::${column.type}[]`).join(", ")})) ${update.sql}`;
+    all = [...update.parameters, ...arrays];
+  } else {
+    // The VALUES list is written as text with its own parameters: as a query-builder tree (a node per cell) it cost
+    // the admin more than the statement cost the database. SQLite's parameters are positional, and the list comes
+    // first in the statement.
+    const parameters: unknown[] = [];
+    const tuples: string[] = [];
+    for (const row of spec.rows) {
+      parameters.push(spec.id(row));
+      for (const name of names) parameters.push((spec.values[name] as RowValue<R>).of(row));
+      tuples.push(`(${new Array(names.length + 1).fill("?").join(", ")})`);
+    }
+    text = `with v(${columnList}) as (values ${tuples.join(", ")}) ${update.sql}`;
+    all = [...parameters, ...update.parameters];
+  }
   const result = await db.executeQuery<{ id: unknown }>(CompiledQuery.raw(text, all));
   if (returning) return { count: result.rows.length, ids: result.rows.map((row) => toNumber(row.id)) };
   return { count: toNumber(result.numAffectedRows ?? 0), ids: [] };

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { expect, it } from "vitest";
-import { insertRowsReturningIds } from "../../../src/admin/persistence/bulk-insert.js";
-import { getRuns, insertRun, insertRuns, listAuditEntries } from "../../../src/admin/persistence/index.js";
+import { insertRowsIgnoringDuplicates, insertRowsReturningIds } from "../../../src/admin/persistence/bulk-insert.js";
+import { finishRuns, getRuns, inTransaction, insertRun, insertRuns, listAuditEntries, listPlannedFires } from "../../../src/admin/persistence/index.js";
 import { describeEachDatabase } from "../../helpers/databases.js";
 import { newRun, seedJob } from "./fixtures.js";
 
@@ -20,7 +20,42 @@ const AWKWARD_STRINGS = [
   "line\nbreak\ttab\r\n",
   "",
   " ",
+  // PostgreSQL receives bulk rows as array literals: element separators, braces and the word NULL must stay text.
+  "a,b",
+  "{braces}",
+  "{a,\"b\"}",
+  "NULL",
+  "null",
 ];
+
+/** A jw_run row as the run repository writes it, `i` varying the values. */
+function runRow(jobId: number, i: number): Record<string, unknown> {
+  return {
+    job_id: jobId,
+    group_id: 1,
+    fire_id: i,
+    trigger_type: "MANUAL",
+    scheduled_time: 10 + i,
+    trigger_time: 10 + i,
+    executor_address: "",
+    handler: "h",
+    param: "",
+    shard_index: 0,
+    shard_total: 1,
+    attempt: 0,
+    retries_left: 0,
+    origin_run_id: 0,
+    batch_id: 0,
+    trigger_state: "PENDING",
+    state: "PENDING",
+    deadline_time: 0,
+    handle_time: 0,
+    retryable: 1,
+    alarm_state: "SKIPPED",
+    missed_beats: 0,
+    update_time: 10,
+  };
+}
 
 describeEachDatabase("multi-row inserts written as SQL text", (getDb, dialect) => {
   it("insertRuns inserts more runs than one statement holds and returns them in input order with the ids getRuns reads back", async () => {
@@ -120,6 +155,52 @@ describeEachDatabase("multi-row inserts written as SQL text", (getDb, dialect) =
     expect(await insertRowsReturningIds(getDb(), "jw_audit_log", [])).toEqual([]);
     const after = await getDb().selectFrom("jw_audit_log").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
+  });
+
+  it("insertRowsIgnoringDuplicates skips rows whose unique key exists, counts only the new ones, and writes an all-NULL column", async () => {
+    const { job } = await seedJob(getDb());
+    const fire = (scheduledTime: number, owner: string): Record<string, unknown> => ({
+      job_id: job.id,
+      scheduled_time: scheduledTime,
+      trigger_type: "SCHEDULE",
+      state: "PLANNED",
+      owner,
+      lease_until: 0,
+      create_time: 1,
+      dispatch_time: 0,
+      origin_run_id: 0,
+    });
+    expect(await insertRowsIgnoringDuplicates(getDb(), "jw_planned_fire", [fire(1_000, "first"), fire(2_000, "first")])).toBe(2);
+    // 2 000 is planned already: only 3 000 is new, and the existing fire keeps its owner.
+    expect(await insertRowsIgnoringDuplicates(getDb(), "jw_planned_fire", [fire(2_000, "second"), fire(3_000, "second")])).toBe(1);
+    const fires = await listPlannedFires(getDb(), { jobId: job.id }, 10);
+    expect(fires.map((f) => [f.scheduledTime, f.owner])).toEqual([
+      [1_000, "first"],
+      [2_000, "first"],
+      [3_000, "second"],
+    ]);
+    // A nullable column that is NULL in every row, beside one that is NULL in some.
+    const ids = await insertRowsReturningIds(
+      getDb(),
+      "jw_run",
+      [0, 1].map((i) => ({ ...runRow(job.id, i), trigger_report: null, handle_message: i === 0 ? "x" : "" })),
+      dialect === "mysql" ? await autoIncrementIncrement() : 1,
+    );
+    const stored = await getRuns(getDb(), ids);
+    expect(stored.map((run) => run.triggerReport)).toEqual([null, null]);
+  });
+
+  it("a bulk update stores quotes, separators, braces and NULL-like text verbatim", async () => {
+    const { job } = await seedJob(getDb());
+    const runs = await insertRuns(getDb(), AWKWARD_STRINGS.map((_, i) => newRun(job, { fireId: i })));
+    await inTransaction(getDb(), (trx) =>
+      finishRuns(
+        trx,
+        runs.map((run, i) => ({ id: run.id, finish: { state: "FAILED", handleMessage: AWKWARD_STRINGS[i] as string, handleTime: 100 + i, retryable: i % 2 === 0, alarmState: "NONE" } })),
+      ),
+    );
+    const stored = new Map((await getRuns(getDb(), runs.map((run) => run.id))).map((run) => [run.id, run]));
+    runs.forEach((run, i) => expect(stored.get(run.id)).toMatchObject({ state: "FAILED", handleMessage: AWKWARD_STRINGS[i], handleTime: 100 + i, retryable: i % 2 === 0 }));
   });
 
   /** The step between consecutive auto-increment ids on MySQL/MariaDB, which the caller passes to the insert. */

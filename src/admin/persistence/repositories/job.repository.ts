@@ -13,7 +13,7 @@ import {
   type JobState,
 } from "../../domain/index.js";
 import { pickDefinition } from "../../jobs/job-definition.js";
-import { containsText, dialectOf, insertAndGetId, toNumber } from "../dialect.js";
+import { containsText, dialectOf, inList, insertAndGetId, toNumber } from "../dialect.js";
 import { checkPageRequest, EMPTY_PAGE, toPage, type Page, type PageRequest } from "../paging.js";
 import { enumValue, int, numberList, stringList, toJson } from "../row-values.js";
 import type { Database, JobTable } from "../tables/index.js";
@@ -146,7 +146,7 @@ export async function getJob(db: Kysely<Database>, id: number): Promise<Job | un
 /** Reads jobs by id (unknown ids are absent from the result). */
 export async function getJobs(db: Kysely<Database>, ids: readonly number[]): Promise<Job[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom("jw_job").selectAll().where("id", "in", [...ids]).execute();
+  const rows = await db.selectFrom("jw_job").selectAll().where(inList(db, "id", ids)).execute();
   return rows.map(rowToJob);
 }
 
@@ -162,7 +162,7 @@ export async function getJobFollowUps(db: Kysely<Database>, ids: readonly number
   const rows = await db
     .selectFrom("jw_job")
     .select(["id", "schedule_type", "schedule_conf", "retry_count", "retry_backoff", "retry_interval_ms", "retry_max_interval_ms", "child_job_ids"])
-    .where("id", "in", [...ids])
+    .where(inList(db, "id", ids))
     .execute();
   return rows.map((row) => ({
     id: int(row.id),

@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Kysely, type Selectable } from "kysely";
 import { PLANNED_FIRE_STATES, TRIGGER_TYPES, type PlannedFire, type PlannedFireState } from "../../domain/index.js";
-import { filterOnly, insertIgnoringDuplicates, toNumber, updateReturnsRows } from "../dialect.js";
+import { insertRowsIgnoringDuplicates } from "../bulk-insert.js";
+import { filterOnly, inList, toNumber, updateReturnsRows } from "../dialect.js";
 import { enumValue, int } from "../row-values.js";
 import type { Database, PlannedFireTable } from "../tables/index.js";
 
@@ -37,7 +38,7 @@ export async function insertPlannedFires(db: Kysely<Database>, fires: readonly N
         origin_run_id: fire.originRunId ?? 0,
       }),
     );
-    inserted += await insertIgnoringDuplicates(db, db.insertInto("jw_planned_fire").values(rows));
+    inserted += await insertRowsIgnoringDuplicates(db, "jw_planned_fire", rows);
   }
   return inserted;
 }
@@ -84,11 +85,11 @@ export async function claimPlannedFires(db: Kysely<Database>, ids: readonly numb
   await db
     .updateTable("jw_planned_fire")
     .set({ owner, lease_until: sql<number>`case when ${scheduled} > ${now} then ${scheduled} + ${leaseMs} else ${now + leaseMs} end` })
-    .where("id", "in", [...ids])
+    .where(inList(db, "id", ids))
     .where(filterOnly("state"), "=", "PLANNED")
     .where((eb) => eb.or([eb("owner", "=", ""), eb("lease_until", "<=", now)]))
     .execute();
-  const rows = await db.selectFrom("jw_planned_fire").selectAll().where("id", "in", [...ids]).where(filterOnly("state"), "=", "PLANNED").where("owner", "=", owner).orderBy("scheduled_time").orderBy("id").execute();
+  const rows = await db.selectFrom("jw_planned_fire").selectAll().where(inList(db, "id", ids)).where(filterOnly("state"), "=", "PLANNED").where("owner", "=", owner).orderBy("scheduled_time").orderBy("id").execute();
   return rows.map(rowToFire);
 }
 
@@ -119,7 +120,7 @@ export async function markFiresDispatched(trx: Kysely<Database>, ids: readonly n
     .where(filterOnly("state"), "=", "PLANNED")
     .where("owner", "=", owner);
   if (updateReturnsRows(trx)) {
-    const rows = await update.where("id", "in", [...ids]).returning("id").execute();
+    const rows = await update.where(inList(trx, "id", ids)).returning("id").execute();
     return new Set(rows.map((r) => toNumber(r.id)));
   }
   const select = trx.selectFrom("jw_planned_fire").select("id").where("id", "in", [...ids]).where(filterOnly("state"), "=", "PLANNED").where("owner", "=", owner).orderBy("id").forUpdate();

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type SqlBool } from "kysely";
 import { TRIGGER_TYPES, type AlarmState, type Run, type RunState } from "../../domain/index.js";
 import { bulkUpdate, chunks, type RowValue } from "../bulk-update.js";
-import { filterOnly, toFlag, toNumber, updateReturnsRows } from "../dialect.js";
+import { filterOnly, inList, toFlag, toNumber, updateReturnsRows } from "../dialect.js";
 import { enumValue, int } from "../row-values.js";
 import { inTransaction } from "../transaction.js";
 import type { Database } from "../tables/index.js";
@@ -141,7 +141,7 @@ export async function getFinishingRuns(db: Kysely<Database>, ids: readonly numbe
   const rows = await db
     .selectFrom("jw_run")
     .select(["id", "job_id", "group_id", "trigger_type", "scheduled_time", "trigger_time", "retries_left", "attempt", "shard_total", "batch_id"])
-    .where("id", "in", [...ids])
+    .where(inList(db, "id", ids))
     .execute();
   return rows.map((row) => ({
     id: int(row.id),
@@ -161,7 +161,7 @@ export async function getFinishingRuns(db: Kysely<Database>, ids: readonly numbe
 /** Reads runs by id (unknown ids are absent from the result). */
 export async function getRuns(db: Kysely<Database>, ids: readonly number[]): Promise<Run[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom("jw_run").selectAll().where("id", "in", [...ids]).execute();
+  const rows = await db.selectFrom("jw_run").selectAll().where(inList(db, "id", ids)).execute();
   return rows.map(rowToRun);
 }
 
