@@ -11,7 +11,6 @@ import {
   insertPlannedFires,
   listDispatchableFires,
   listOwnFiresAfter,
-  markFireDispatched,
   markFiresDispatched,
   releaseFires,
   type Database,
@@ -373,8 +372,23 @@ export class Scheduler {
     // Marking a fire DISPATCHED (only if still PLANNED and still this admin's) commits together with its runs.
     const created = await inTransaction(db, async (trx) => {
       const now = clock.now();
+      // Skipped fires are marked with one statement too: stopping thousands of jobs skips their fires in a burst.
+      const gone = await markFiresDispatched(
+        trx,
+        skipped.map((s) => s.fire.id),
+        now,
+        options.nodeId,
+      );
+      // One line per reason: a stopped group of thousands of jobs would otherwise log a line per fire.
+      const byReason = new Map<string, PlannedFire[]>();
       for (const { fire, reason } of skipped) {
-        if (await markFireDispatched(trx, fire.id, now, options.nodeId)) logger.info("planned fire skipped", { fire: fire.id, job: fire.jobId, reason });
+        if (!gone.has(fire.id)) continue;
+        const list = byReason.get(reason);
+        if (list === undefined) byReason.set(reason, [fire]);
+        else list.push(fire);
+      }
+      for (const [reason, list] of byReason) {
+        logger.info("planned fires skipped", { fires: list.length, jobs: [...new Set(list.slice(0, 20).map((f) => f.jobId))].join(","), reason });
       }
       const mine = await markFiresDispatched(
         trx,
