@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely } from "kysely";
-import { dialectOf, toNumber, type DialectName } from "./dialect.js";
+import { dialectOf, pgArrayLiteral, toNumber, type DialectName } from "./dialect.js";
 import type { Database } from "./tables/index.js";
 
 type Row = Readonly<Record<string, unknown>>;
@@ -58,7 +58,7 @@ function insertStatement(dialect: DialectName, table: keyof Database, rows: read
   if (dialect === "postgres") {
     const { selectList, arrays, types } = columnArrays(table, columns, rows);
     const unnest = arrays.map((_, i) => `$${i + 1}::${types[i] ?? "text"}[]`).join(", ");
-    return { text: `${into} select ${selectList} from unnest(${unnest}) as v(${arrays.map((_, i) => `c${i}`).join(", ")})${conflict}`, parameters: arrays };
+    return { text: `${into} select ${selectList} from unnest(${unnest}) as v(${arrays.map((_, i) => `c${i}`).join(", ")})${conflict}`, parameters: arrays.map(pgArrayLiteral) };
   }
   const parameters: unknown[] = [];
   const tuples: string[] = [];

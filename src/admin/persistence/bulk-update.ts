@@ -1,5 +1,5 @@
 import { CompiledQuery, sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
-import { dialectOf, toNumber, type DialectName } from "./dialect.js";
+import { dialectOf, pgArrayLiteral, toNumber, type DialectName } from "./dialect.js";
 import type { Database } from "./tables/index.js";
 
 /** SQL types of per-row values; PostgreSQL needs them spelled out for parameters whose type it cannot infer. */
@@ -67,7 +67,7 @@ async function valuesUpdate<R>(db: Kysely<Database>, dialect: DialectName, spec:
     // One array per column (`unnest`), numbered after the UPDATE's own parameters: a VALUES list of thousands of
     // parameters costs PostgreSQL more to parse and plan than the update itself, a dozen arrays next to nothing.
     const columns = [{ type: "bigint" as CaseValueType, of: spec.id }, ...names.map((name) => spec.values[name] as RowValue<R>)];
-    const arrays = columns.map((column) => spec.rows.map((row) => column.of(row)));
+    const arrays = columns.map((column) => pgArrayLiteral(spec.rows.map((row) => column.of(row))));
     const offset = update.parameters.length;
     text = `with v(${columnList}) as (select * from unnest(${columns.map((column, i) => `$${offset + i + 1}::${column.type}[]`).join(", ")})) ${update.sql}`;
     all = [...update.parameters, ...arrays];

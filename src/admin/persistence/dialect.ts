@@ -222,6 +222,34 @@ export function filterOnly(column: string | RawBuilder<unknown>): RawBuilder<str
  * lookup itself. The caller passes at least one value.
  */
 export function inList(db: Pick<Kysely<unknown>, "getExecutor">, column: string, values: readonly (number | string)[]): RawBuilder<SqlBool> {
-  if (dialectOf(db) === "postgres") return sql<SqlBool>`${sql.ref(column)} = any(${[...values]})`;
+  if (dialectOf(db) === "postgres") {
+    const type = values.every((value) => typeof value === "number") ? "bigint" : "text";
+    return sql<SqlBool>`${sql.ref(column)} = any(cast(${pgArrayLiteral(values)} as ${sql.raw(type)}[]))`;
+  }
   return sql<SqlBool>`${sql.ref(column)} in (${sql.join([...values])})`;
 }
+
+/**
+ * A PostgreSQL array literal (`{1,2,"text",NULL}`) of numbers, strings and NULLs, sent as one text parameter and
+ * cast in the statement (`$1::bigint[]`). The driver serialises a JS array the same way, but escapes every element
+ * (numbers too) with regular expressions: for the scheduler's arrays of hundreds of values that was 4 % of the
+ * admin's CPU. Every string is quoted, so that separators, braces, blanks and the word NULL stay text; inside the
+ * quotes only backslash and double quote need escaping.
+ */
+export function pgArrayLiteral(values: readonly unknown[]): string {
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ",";
+    const value = values[i];
+    if (value === null || value === undefined) out += "NULL";
+    else if (typeof value === "number") {
+      if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as a database number`);
+      out += String(value);
+    } else if (typeof value === "string") out += `"${NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, "\\$&") : value}"`;
+    else throw new Error(`cannot write a value of type ${typeof value} into a PostgreSQL array`);
+  }
+  return `${out}}`;
+}
+
+const NEEDS_ESCAPE = /[\\"]/;
+const ESCAPED = /[\\"]/g;
