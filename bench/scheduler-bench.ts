@@ -757,14 +757,13 @@ async function takeover(): Promise<BenchTable> {
               .executeTakeFirstOrThrow()
           ).n,
         );
-      let victim: AdminProcess = admins[0];
       const waitUntil = Date.now() + 10_000;
-      for (;;) {
-        const held = await Promise.all(admins.map((admin) => holding(admin.nodeId)));
-        victim = (held[1] ?? 0) > (held[0] ?? 0) ? admins[1] : admins[0];
-        if (Math.max(...held) > 0 || Date.now() >= waitUntil) break;
+      let held = await Promise.all(admins.map((admin) => holding(admin.nodeId)));
+      while (Math.max(...held) === 0 && Date.now() < waitUntil) {
         await sleep(20);
+        held = await Promise.all(admins.map((admin) => holding(admin.nodeId)));
       }
+      const victim: AdminProcess = (held[1] ?? 0) > (held[0] ?? 0) ? admins[1] : admins[0];
       const killedAt = Date.now();
       await victim.kill();
       const orphans = await db
