@@ -4,6 +4,7 @@
  * for a free pooled connection is reported separately), by wrapping the drivers' query functions in the admin
  * process. Nothing under src/ changes; without the variable nothing is wrapped.
  */
+import SqliteDatabase from "better-sqlite3";
 import mysql from "mysql2";
 import pg from "pg";
 
@@ -45,6 +46,7 @@ function timed<T>(name: string, work: () => T): T {
   if (result instanceof Promise) {
     return result.finally(() => record(name, performance.now() - started)) as T;
   }
+  record(name, performance.now() - started);
   return result;
 }
 
@@ -77,6 +79,23 @@ export function installQueryStats(): void {
       };
     }
     return mysqlQuery.apply(this, args);
+  };
+  // better-sqlite3 runs statements synchronously on the admin's thread: time the statement's compile and run.
+  type Statement = Record<"all" | "run" | "get", (...args: unknown[]) => unknown>;
+  const sqliteProto = SqliteDatabase.prototype as unknown as { prepare: (source: string) => Statement; exec: (source: string) => unknown };
+  const prepare = sqliteProto.prepare;
+  sqliteProto.prepare = function (this: unknown, source: string) {
+    const name = shape(source);
+    const statement = timed(`[compile] ${name}`, () => prepare.call(this, source));
+    for (const method of ["all", "run", "get"] as const) {
+      const original = statement[method].bind(statement);
+      statement[method] = (...args: unknown[]) => timed(name, () => original(...args));
+    }
+    return statement;
+  };
+  const exec = sqliteProto.exec;
+  sqliteProto.exec = function (this: unknown, source: string) {
+    return timed(shape(source), () => exec.call(this, source));
   };
   const poolProto = (mysql as unknown as { Pool: { prototype: { getConnection: (callback: Callback) => unknown } } }).Pool.prototype;
   const getConnection = poolProto.getConnection;

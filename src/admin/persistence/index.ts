@@ -38,14 +38,12 @@ export { GLUE_VERSIONS_KEPT, getGlueVersion, insertGlueVersion, listGlueVersions
 export type { NewGlueVersion } from "./repositories/glue-version.repository.js";
 export {
   advanceJobSchedule,
-  claimDueJobs,
   resumeDelayedJob,
   countJobs,
   countJobsInGroup,
   deleteJob,
   getJob,
   getJobs,
-  getJobFollowUps,
   getJobsByUid,
   getJobUids,
   insertJob,
@@ -56,7 +54,9 @@ export {
   setJobSchedule,
   updateJob,
 } from "./repositories/job.repository.js";
-export type { JobFilter, JobFollowUps, JobPatch, JobSchedule, NewJob } from "./repositories/job.repository.js";
+export type { JobFilter, JobPatch, JobSchedule, NewJob } from "./repositories/job.repository.js";
+export { claimDueJobs, getDispatchJobs, getJobFollowUps } from "./repositories/job-hot-path.repository.js";
+export type { DispatchJob, DueJob, JobFollowUps } from "./repositories/job-hot-path.repository.js";
 export { getLease, releaseLease, tryAcquireLease } from "./repositories/lease.repository.js";
 export {
   claimPlannedFire,

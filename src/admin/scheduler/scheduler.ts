@@ -5,7 +5,7 @@ import {
   claimDueJobs,
   claimPlannedFires,
   getGroup,
-  getJobs,
+  getDispatchJobs,
   getRuns,
   inTransaction,
   insertPlannedFires,
@@ -338,7 +338,7 @@ export class Scheduler {
 
   private async dispatchBatch(fires: readonly PlannedFire[]): Promise<void> {
     const { db, clock, options, trigger, logger } = this.deps;
-    const jobs = new Map((await getJobs(db, [...new Set(fires.map((f) => f.jobId))])).map((job) => [job.id, job]));
+    const jobs = new Map((await getDispatchJobs(db, [...new Set(fires.map((f) => f.jobId))])).map((job) => [job.id, job]));
     const groups = new Map<number, ExecutorGroup | undefined>();
     for (const groupId of new Set([...jobs.values()].map((job) => job.groupId))) groups.set(groupId, await getGroup(db, groupId));
     const retryIds = fires.filter((f) => f.triggerType === "RETRY").map((f) => f.originRunId);

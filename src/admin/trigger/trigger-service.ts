@@ -3,8 +3,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
 import { BlockStrategy, GlueType } from "../../gen/jobwire/v1/job_pb.js";
 import { RunRequestSchema } from "../../gen/jobwire/v1/executor_service_pb.js";
-import type { ExecutorGroup, Job, RouteStrategy, Run, TriggerReport, TriggerType } from "../domain/index.js";
-import { getRuns, insertRun, insertRuns, markRunsTriggered, type Database, type NewRun, type TriggerOutcome } from "../persistence/index.js";
+import type { ExecutorGroup, RouteStrategy, Run, TriggerReport, TriggerType } from "../domain/index.js";
+import { getRuns, insertRun, insertRuns, markRunsTriggered, type Database, type DispatchJob, type NewRun, type TriggerOutcome } from "../persistence/index.js";
 import type { AcceptedWriter } from "./accepted-writer.js";
 import { HoldUnsupportedError, RunBatcher } from "./run-batcher.js";
 import { TurnBatcher } from "./turn-batcher.js";
@@ -37,7 +37,7 @@ interface DispatchPlan extends PreparedFire {
 export const TIMEOUT_GRACE_MS = 10_000;
 
 export interface FireRequest {
-  readonly job: Job;
+  readonly job: DispatchJob;
   readonly group: ExecutorGroup;
   readonly triggerType: TriggerType;
   /** The planned instant; the trigger time for manual triggers. */

@@ -13,11 +13,12 @@ import {
   type JobState,
 } from "../../domain/index.js";
 import { pickDefinition } from "../../jobs/job-definition.js";
-import { containsText, dialectOf, inList, insertAndGetId, toNumber } from "../dialect.js";
+import { containsText, inList, insertAndGetId, toNumber } from "../dialect.js";
 import { checkPageRequest, EMPTY_PAGE, toPage, type Page, type PageRequest } from "../paging.js";
 import { enumValue, int, numberList, stringList, toJson } from "../row-values.js";
 import type { Database, JobTable } from "../tables/index.js";
 import { inTransaction } from "../transaction.js";
+import { dueJobsQuery } from "./job-hot-path.repository.js";
 
 /** A new job: its definition and initial GLUE source. It starts STOPPED with no fire planned. */
 export type NewJob = JobDefinition & Pick<Job, "glueSource" | "glueRemark">;
@@ -150,34 +151,6 @@ export async function getJobs(db: Kysely<Database>, ids: readonly number[]): Pro
   return rows.map(rowToJob);
 }
 
-/** What follows a run's end: its retry policy, its children and a FIX_DELAY schedule's next fire. */
-export type JobFollowUps = Pick<Job, "id" | "scheduleType" | "scheduleConf" | "retry" | "childJobIds">;
-
-/**
- * `getJobs` narrowed to what finishing runs needs (unknown ids are absent from the result): the finisher reads
- * the jobs of every batch of results, and a job's GLUE source, alarm lists and texts are not needed for that.
- */
-export async function getJobFollowUps(db: Kysely<Database>, ids: readonly number[]): Promise<JobFollowUps[]> {
-  if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom("jw_job")
-    .select(["id", "schedule_type", "schedule_conf", "retry_count", "retry_backoff", "retry_interval_ms", "retry_max_interval_ms", "child_job_ids"])
-    .where(inList(db, "id", ids))
-    .execute();
-  return rows.map((row) => ({
-    id: int(row.id),
-    scheduleType: enumValue(SCHEDULE_TYPES, row.schedule_type, "jw_job.schedule_type"),
-    scheduleConf: row.schedule_conf,
-    retry: {
-      count: int(row.retry_count),
-      backoff: enumValue(RETRY_BACKOFFS, row.retry_backoff, "jw_job.retry_backoff"),
-      intervalMs: int(row.retry_interval_ms),
-      maxIntervalMs: int(row.retry_max_interval_ms),
-    },
-    childJobIds: numberList(row.child_job_ids, "jw_job.child_job_ids"),
-  }));
-}
-
 /** Lists jobs in ascending id order (keyset paging on id). */
 export async function listJobs(db: Kysely<Database>, filter: JobFilter, page: PageRequest): Promise<Page<Job>> {
   checkPageRequest(page);
@@ -273,32 +246,7 @@ export async function advanceJobSchedule(
 
 /** RUNNING jobs whose next fire is due at or before `dueBefore`, earliest first (the scheduler's scan). */
 export async function listDueJobs(db: Kysely<Database>, dueBefore: number, limit: number): Promise<Job[]> {
-  const rows = await dueJobsQuery(db, dueBefore, limit).execute();
-  return rows.map(rowToJob);
-}
-
-function dueJobsQuery(db: Kysely<Database>, dueBefore: number, limit: number) {
-  return db
-    .selectFrom("jw_job")
-    .selectAll()
-    .where("state", "=", "RUNNING")
-    .where("next_fire_time", ">", 0)
-    .where("next_fire_time", "<=", dueBefore)
-    .orderBy("next_fire_time")
-    .orderBy("id")
-    .limit(limit);
-}
-
-/**
- * Claims due RUNNING jobs for planning inside the caller's transaction. On MySQL/MariaDB and PostgreSQL the rows
- * are locked with `FOR UPDATE SKIP LOCKED`, so several admins claim disjoint sets in parallel instead of queuing
- * behind one global lock; SQLite has a single writer and needs no row locks. The caller must advance each job
- * (see `applyJobPlans`) before committing.
- */
-export async function claimDueJobs(trx: Kysely<Database>, dueBefore: number, limit: number): Promise<Job[]> {
-  let query = dueJobsQuery(trx, dueBefore, limit);
-  if (dialectOf(trx) !== "sqlite") query = query.forUpdate().skipLocked();
-  const rows = await query.execute();
+  const rows = await dueJobsQuery(db, dueBefore, limit).selectAll().execute();
   return rows.map(rowToJob);
 }
 
