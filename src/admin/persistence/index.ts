@@ -67,7 +67,6 @@ export {
   listDispatchableFires,
   listOwnFiresAfter,
   listPlannedFires,
-  markFireDispatched,
   markFiresDispatched,
   releaseFires,
 } from "./repositories/planned-fire.repository.js";

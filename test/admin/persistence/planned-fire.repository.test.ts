@@ -8,7 +8,6 @@ import {
   listDispatchableFires,
   listOwnFiresAfter,
   listPlannedFires,
-  markFireDispatched,
   markFiresDispatched,
   releaseFires,
 } from "../../../src/admin/persistence/index.js";
@@ -16,6 +15,9 @@ import { describeEachDatabase } from "../../helpers/databases.js";
 import { seedJob, uniqueName } from "./fixtures.js";
 
 describeEachDatabase("planned-fire repository", (getDb) => {
+  /** Marks one fire DISPATCHED as its owner's dispatch does; whether this call marked it. */
+  const dispatch = async (id: number, now: number, owner: string): Promise<boolean> => (await inTransaction(getDb(), (trx) => markFiresDispatched(trx, [id], now, owner))).has(id);
+
   describe("insertPlannedFires()", () => {
     it("plans PLANNED fires and returns how many were inserted", async () => {
       const { job } = await seedJob(getDb());
@@ -68,7 +70,7 @@ describeEachDatabase("planned-fire repository", (getDb) => {
       const { job } = await seedJob(getDb());
       await insertPlannedFires(getDb(), [3_000, 1_000, 2_000, 9_000].map((scheduledTime) => ({ jobId: job.id, scheduledTime, triggerType: "SCHEDULE" as const })), 1);
       const [first] = await listPlannedFires(getDb(), { jobId: job.id }, 1);
-      await markFireDispatched(getDb(), first?.id ?? 0, 5);
+      await dispatch(first?.id ?? 0, 5, "");
       const due = await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED", dueBefore: 3_000 }, 10);
       expect(due.map((f) => f.scheduledTime)).toEqual([2_000, 3_000]);
       expect((await listPlannedFires(getDb(), { jobId: job.id, state: "DISPATCHED" }, 10)).map((f) => f.scheduledTime)).toEqual([1_000]);
@@ -82,7 +84,7 @@ describeEachDatabase("planned-fire repository", (getDb) => {
       await insertPlannedFires(getDb(), [at(1_000, "a"), at(2_000, "a"), at(3_000, "b")], 1);
       const [f1, f2, f3] = await listPlannedFires(getDb(), { jobId: job.id }, 10);
       if (f1 === undefined || f2 === undefined || f3 === undefined) throw new Error("fires missing");
-      await markFireDispatched(getDb(), f2.id, 5, "a");
+      await dispatch(f2.id, 5, "a");
       const marked = await inTransaction(getDb(), (trx) => markFiresDispatched(trx, [f1.id, f2.id, f3.id], 9, "a"));
       expect([...marked]).toEqual([f1.id]);
       expect(await getPlannedFire(getDb(), f1.id)).toMatchObject({ state: "DISPATCHED", dispatchTime: 9 });
@@ -98,7 +100,7 @@ describeEachDatabase("planned-fire repository", (getDb) => {
       await insertPlannedFires(getDb(), [fire(1_000, dead, 3_000), fire(2_000, live, 9_000), fire(20_000, "", 0), fire(4_000, dead, 3_000)], 1);
       const all = await listPlannedFires(getDb(), { jobId: job.id }, 10);
       const byTime = new Map(all.map((f) => [f.scheduledTime, f]));
-      await markFireDispatched(getDb(), byTime.get(4_000)?.id ?? 0, 5);
+      await dispatch(byTime.get(4_000)?.id ?? 0, 5, dead);
       const claimed = await claimPlannedFires(getDb(), all.map((f) => f.id), me, 2_000, 5_000);
       // The overdue fire gets now + 2 s, the future unowned one its instant + 2 s.
       expect(claimed.map((f) => [f.scheduledTime, f.leaseUntil])).toEqual([
@@ -130,13 +132,13 @@ describeEachDatabase("planned-fire repository", (getDb) => {
     });
   });
 
-  describe("markFireDispatched()", () => {
+  describe("markFiresDispatched() racing itself", () => {
     it("dispatches a fire once", async () => {
       const { job } = await seedJob(getDb());
       await insertPlannedFires(getDb(), [{ jobId: job.id, scheduledTime: 1_000, triggerType: "SCHEDULE" }], 1);
       const [fire] = await listPlannedFires(getDb(), { jobId: job.id }, 1);
       const id = fire?.id ?? 0;
-      const results = await Promise.all([1, 2, 3].map(() => markFireDispatched(getDb(), id, 7_000)));
+      const results = await Promise.all([1, 2, 3].map(() => dispatch(id, 7_000, "")));
       expect(results.filter(Boolean)).toHaveLength(1);
       expect(await getPlannedFire(getDb(), id)).toMatchObject({ state: "DISPATCHED", dispatchTime: 7_000 });
       expect(await getPlannedFire(getDb(), 987_654)).toBeUndefined();
@@ -154,7 +156,7 @@ describeEachDatabase("planned-fire repository", (getDb) => {
       expect(await claimPlannedFire(getDb(), id, "admin-a", 3_000, 1_900)).toBe(true);
       expect(await claimPlannedFire(getDb(), id, "admin-b", 4_000, 3_000)).toBe(true);
       expect(await getPlannedFire(getDb(), id)).toMatchObject({ owner: "admin-b", leaseUntil: 4_000 });
-      await markFireDispatched(getDb(), id, 3_100);
+      await dispatch(id, 3_100, "admin-b");
       expect(await claimPlannedFire(getDb(), id, "admin-b", 5_000, 3_200)).toBe(false);
     });
   });

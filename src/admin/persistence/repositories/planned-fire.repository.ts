@@ -94,22 +94,11 @@ export async function claimPlannedFires(db: Kysely<Database>, ids: readonly numb
 }
 
 /**
- * Marks a PLANNED fire DISPATCHED; false when it was dispatched already, so each fire is dispatched once. With
- * `owner`, only while that admin still holds the fire: an admin whose lease was taken over (it stalled past its
- * lease) loses the race instead of dispatching a second time.
- */
-export async function markFireDispatched(db: Kysely<Database>, id: number, now: number, owner?: string): Promise<boolean> {
-  let query = db.updateTable("jw_planned_fire").set({ state: "DISPATCHED", dispatch_time: now }).where("id", "=", id).where("state", "=", "PLANNED");
-  if (owner !== undefined) query = query.where("owner", "=", owner);
-  const result = await query.executeTakeFirst();
-  return toNumber(result.numUpdatedRows) > 0;
-}
-
-/**
- * `markFireDispatched` for many fires at once, inside the caller's transaction: returns the ids this call marked
- * (those still PLANNED and still `owner`'s). PostgreSQL and SQLite do it with one UPDATE … RETURNING; on
- * MySQL/MariaDB, which cannot return updated ids, the fires are first locked and filtered (`FOR UPDATE`), then
- * updated.
+ * Marks fires DISPATCHED inside the caller's transaction and returns the ids this call marked: only those still
+ * PLANNED and still `owner`'s, so each fire is dispatched once, and an admin whose lease was taken over (it stalled
+ * past its lease) loses the race instead of dispatching a second time. PostgreSQL and SQLite do it with one
+ * UPDATE … RETURNING; on MySQL/MariaDB, which cannot return updated ids, the fires are first locked and filtered
+ * (`FOR UPDATE`), then updated.
  */
 export async function markFiresDispatched(trx: Kysely<Database>, ids: readonly number[], now: number, owner: string): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
