@@ -23,6 +23,7 @@ import type { Logger } from "../../shared/logger.js";
 import type { Clock } from "./clock.js";
 import { DispatchPacer } from "./dispatch-pacer.js";
 import { ConcurrencyLimit } from "../../shared/concurrency-limit.js";
+import { groupBy } from "../../shared/group-by.js";
 
 /** Tuning of the scheduler loop; `resolveAdminOptions()` fills every field. */
 export interface SchedulerOptions {
@@ -372,30 +373,20 @@ export class Scheduler {
     // Marking a fire DISPATCHED (only if still PLANNED and still this admin's) commits together with its runs.
     const created = await inTransaction(db, async (trx) => {
       const now = clock.now();
-      // Skipped fires are marked with one statement too: stopping thousands of jobs skips their fires in a burst.
-      const gone = await markFiresDispatched(
+      // Skipped fires are marked in the same statement: stopping thousands of jobs skips their fires in a burst.
+      const mine = await markFiresDispatched(
         trx,
-        skipped.map((s) => s.fire.id),
+        [...skipped.map((s) => s.fire.id), ...ready.map((r) => r.fire.id)],
         now,
         options.nodeId,
       );
       // One line per reason: a stopped group of thousands of jobs would otherwise log a line per fire.
-      const byReason = new Map<string, PlannedFire[]>();
-      for (const { fire, reason } of skipped) {
-        if (!gone.has(fire.id)) continue;
-        const list = byReason.get(reason);
-        if (list === undefined) byReason.set(reason, [fire]);
-        else list.push(fire);
+      for (const [reason, list] of groupBy(
+        skipped.filter((s) => mine.has(s.fire.id)),
+        (s) => s.reason,
+      )) {
+        logger.info("planned fires skipped", { fires: list.length, jobs: [...new Set(list.slice(0, 20).map((s) => s.fire.jobId))].join(","), reason });
       }
-      for (const [reason, list] of byReason) {
-        logger.info("planned fires skipped", { fires: list.length, jobs: [...new Set(list.slice(0, 20).map((f) => f.jobId))].join(","), reason });
-      }
-      const mine = await markFiresDispatched(
-        trx,
-        ready.map((r) => r.fire.id),
-        now,
-        options.nodeId,
-      );
       const owned = ready.filter((r) => mine.has(r.fire.id)).map((r) => r.prepared);
       const runs = await trigger.createRunsForMany(trx, owned);
       return owned.map((prepared, i) => ({ prepared, runs: runs[i] ?? [] }));

@@ -18,6 +18,7 @@ import type { ExecutorClients } from "./executor-clients.js";
 import type { TriggerPools } from "./trigger-pools.js";
 import type { AdminMetrics } from "../metrics/index.js";
 import { createExecutorProber } from "./executor-prober.js";
+import { groupBy } from "../../shared/group-by.js";
 
 /** How the scheduler dispatches runs ahead of their instant. */
 export interface EarlyDispatch {
@@ -319,9 +320,9 @@ export class TriggerService {
    */
   private async recordFailures(items: readonly { readonly run: Run; readonly result: TriggerResult }[]): Promise<Run[]> {
     const { db, logger, finisher } = this.deps;
-    const reasons = new Map<string, number[]>();
-    for (const { run, result } of items) reasons.set(result.report.replyMessage, [...(reasons.get(result.report.replyMessage) ?? []), run.id]);
-    for (const [reason, runs] of reasons) logger.warn("trigger failed", { runs: runs.length, first: runs.slice(0, 10).join(","), reason });
+    for (const [reason, failed] of groupBy(items, (item) => item.result.report.replyMessage)) {
+      logger.warn("trigger failed", { runs: failed.length, first: failed.slice(0, 10).map((item) => item.run.id).join(","), reason });
+    }
     const now = this.deps.now();
     await markRunsTriggered(
       db,
