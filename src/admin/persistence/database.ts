@@ -7,6 +7,7 @@ import path from "node:path";
 import { parseDatabaseUrl, redactDatabaseUrl, type DatabaseLocation } from "./database-url.js";
 import type { DialectName } from "./dialect.js";
 import type { Database } from "./tables/index.js";
+import { withStatementCache } from "./sqlite-statement-cache.js";
 import { YieldToEventLoopPlugin } from "./yield-plugin.js";
 
 /** An open database: the Kysely instance repositories take, its dialect, and how to close its pool. */
@@ -48,7 +49,7 @@ function createDialect(location: DatabaseLocation, options: OpenDatabaseOptions)
   const poolSize = options.poolSize ?? 10;
   switch (location.dialect) {
     case "sqlite":
-      return new SqliteDialect({ database: openSqlite(location.filename, options.sqliteBusyTimeoutMs ?? 5_000) });
+      return new SqliteDialect({ database: withStatementCache(openSqlite(location.filename, options.sqliteBusyTimeoutMs ?? 5_000)) });
     case "mysql":
       return new MysqlDialect({
         pool: createMysqlPool({
