@@ -4,11 +4,11 @@
  * every batch of a busy admin, where reading and converting whole job rows (texts, GLUE source, alarm lists) was a
  * measurable share of the admin's and the database's work.
  */
-import type { Kysely } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import { BLOCK_STRATEGIES, GLUE_TYPES, JOB_STATES, MISFIRE_STRATEGIES, RETRY_BACKOFFS, ROUTE_STRATEGIES, SCHEDULE_TYPES, type Job } from "../../domain/index.js";
 import { dialectOf, inList } from "../dialect.js";
 import { enumValue, int, numberList } from "../row-values.js";
-import type { Database } from "../tables/index.js";
+import type { Database, JobTable } from "../tables/index.js";
 
 /** What dispatching a job's fire reads: its state, routing, handler and what its runs carry to the executor. */
 export type DispatchJob = Pick<
@@ -57,12 +57,7 @@ export async function getDispatchJobs(db: Kysely<Database>, ids: readonly number
     glueType: enumValue(GLUE_TYPES, row.glue_type, "jw_job.glue_type"),
     glueUpdateTime: int(row.glue_update_time),
     glueSource: row.glue_source,
-    retry: {
-      count: int(row.retry_count),
-      backoff: enumValue(RETRY_BACKOFFS, row.retry_backoff, "jw_job.retry_backoff"),
-      intervalMs: int(row.retry_interval_ms),
-      maxIntervalMs: int(row.retry_max_interval_ms),
-    },
+    retry: retryPolicyOf(row),
   }));
 }
 
@@ -84,12 +79,7 @@ export async function getJobFollowUps(db: Kysely<Database>, ids: readonly number
     id: int(row.id),
     scheduleType: enumValue(SCHEDULE_TYPES, row.schedule_type, "jw_job.schedule_type"),
     scheduleConf: row.schedule_conf,
-    retry: {
-      count: int(row.retry_count),
-      backoff: enumValue(RETRY_BACKOFFS, row.retry_backoff, "jw_job.retry_backoff"),
-      intervalMs: int(row.retry_interval_ms),
-      maxIntervalMs: int(row.retry_max_interval_ms),
-    },
+    retry: retryPolicyOf(row),
     childJobIds: numberList(row.child_job_ids, "jw_job.child_job_ids"),
   }));
 }
@@ -129,4 +119,14 @@ export async function claimDueJobs(trx: Kysely<Database>, dueBefore: number, lim
     nextFireTime: int(row.next_fire_time),
     lastFireTime: int(row.last_fire_time),
   }));
+}
+
+/** A job's retry policy from its four retry columns; every read of jobs that needs it converts it here. */
+export function retryPolicyOf(row: Pick<Selectable<JobTable>, "retry_count" | "retry_backoff" | "retry_interval_ms" | "retry_max_interval_ms">): Job["retry"] {
+  return {
+    count: int(row.retry_count),
+    backoff: enumValue(RETRY_BACKOFFS, row.retry_backoff, "jw_job.retry_backoff"),
+    intervalMs: int(row.retry_interval_ms),
+    maxIntervalMs: int(row.retry_max_interval_ms),
+  };
 }

@@ -5,7 +5,6 @@ import {
   GLUE_TYPES,
   JOB_STATES,
   MISFIRE_STRATEGIES,
-  RETRY_BACKOFFS,
   ROUTE_STRATEGIES,
   SCHEDULE_TYPES,
   type Job,
@@ -18,7 +17,7 @@ import { checkPageRequest, EMPTY_PAGE, toPage, type Page, type PageRequest } fro
 import { enumValue, int, numberList, stringList, toJson } from "../row-values.js";
 import type { Database, JobTable } from "../tables/index.js";
 import { inTransaction } from "../transaction.js";
-import { dueJobsQuery } from "./job-hot-path.repository.js";
+import { dueJobsQuery, retryPolicyOf } from "./job-hot-path.repository.js";
 
 /** A new job: its definition and initial GLUE source. It starts STOPPED with no fire planned. */
 export type NewJob = JobDefinition & Pick<Job, "glueSource" | "glueRemark">;
@@ -345,12 +344,7 @@ function rowToJob(row: Selectable<JobTable>): Job {
     blockStrategy: enumValue(BLOCK_STRATEGIES, row.block_strategy, column("block_strategy")),
     concurrency: int(row.concurrency),
     timeoutSeconds: int(row.timeout_seconds),
-    retry: {
-      count: int(row.retry_count),
-      backoff: enumValue(RETRY_BACKOFFS, row.retry_backoff, column("retry_backoff")),
-      intervalMs: int(row.retry_interval_ms),
-      maxIntervalMs: int(row.retry_max_interval_ms),
-    },
+    retry: retryPolicyOf(row),
     glueType: enumValue(GLUE_TYPES, row.glue_type, column("glue_type")),
     glueSource: row.glue_source,
     glueRemark: row.glue_remark,

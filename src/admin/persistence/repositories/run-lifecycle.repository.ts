@@ -5,7 +5,7 @@ import { filterOnly, inList, toFlag, toNumber, updateReturnsRows } from "../dial
 import { enumValue, int } from "../row-values.js";
 import { inTransaction } from "../transaction.js";
 import type { Database } from "../tables/index.js";
-import { rowToRun, type TriggerOutcome } from "./run.repository.js";
+import { batchIdOf, rowToRun, type TriggerOutcome } from "./run.repository.js";
 
 /**
  * The scheduler's queries on runs: finishing them once, and the sweeps that find runs needing the admin's
@@ -153,8 +153,7 @@ export async function getFinishingRuns(db: Kysely<Database>, ids: readonly numbe
     retriesLeft: int(row.retries_left),
     attempt: int(row.attempt),
     shardTotal: int(row.shard_total),
-    // As in rowToRun: a run that is not a shard of a batch is its own batch.
-    batchId: int(row.batch_id) === 0 ? int(row.id) : int(row.batch_id),
+    batchId: batchIdOf(row),
   }));
 }
 

@@ -320,7 +320,7 @@ export function rowToRun(row: Selectable<RunTable>): Run {
     retryable: fromFlag(row.retryable),
     alarmState: enumValue(ALARM_STATES, row.alarm_state, column("alarm_state")),
     updateTime: int(row.update_time),
-    batchId: int(row.batch_id) === 0 ? int(row.id) : int(row.batch_id),
+    batchId: batchIdOf(row),
     missedBeats: int(row.missed_beats),
   };
 }
@@ -388,4 +388,9 @@ export async function countRunsByBucket(
     .groupBy([sql`1`, sql`2`])
     .execute();
   return rows.map((row) => ({ bucket: toNumber(row.bucket), state: enumValue(RUN_STATES, row.state, "jw_run.state"), count: toNumber(row.n) }));
+}
+
+/** A run's batch: the one it is a shard of, or itself (stored as 0) when it is not a shard of another run. */
+export function batchIdOf(row: Pick<Selectable<RunTable>, "id" | "batch_id">): number {
+  return int(row.batch_id) === 0 ? int(row.id) : int(row.batch_id);
 }
