@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely } from "kysely";
+import { CompiledQuery, type Kysely, type Selectable } from "kysely";
 import { dialectOf, pgArrayLiteral, toNumber, type DialectName } from "./dialect.js";
 import type { Database } from "./tables/index.js";
 
@@ -45,6 +45,25 @@ export async function insertRowsIgnoringDuplicates(db: Kysely<Database>, table: 
   const { text, parameters } = insertStatement(dialect, table, rows, true);
   const result = await db.executeQuery(CompiledQuery.raw(text, parameters));
   return toNumber(result.numAffectedRows ?? 0);
+}
+
+/**
+ * Inserts rows like `insertRowsIgnoringDuplicates` and also returns the new rows (all their columns, the generated
+ * id included) on the databases whose INSERT can: PostgreSQL and SQLite (RETURNING, which lists only the rows
+ * actually inserted). MySQL/MariaDB's INSERT IGNORE cannot, so there `rows` is undefined and the caller reads the
+ * new rows back itself.
+ */
+export async function insertRowsIgnoringDuplicatesReturning<T extends keyof Database>(
+  db: Kysely<Database>,
+  table: T,
+  rows: readonly Row[],
+): Promise<{ count: number; rows: Selectable<Database[T]>[] | undefined }> {
+  const dialect = dialectOf(db);
+  if (dialect === "mysql") return { count: await insertRowsIgnoringDuplicates(db, table, rows), rows: undefined };
+  if (rows.length === 0) return { count: 0, rows: [] };
+  const { text, parameters } = insertStatement(dialect, table, rows, true);
+  const result = await db.executeQuery<Selectable<Database[T]>>(CompiledQuery.raw(`${text} returning *`, parameters));
+  return { count: result.rows.length, rows: [...result.rows] };
 }
 
 function quote(dialect: DialectName, name: string): string {

@@ -64,6 +64,7 @@ export {
   deleteDispatchedFiresBefore,
   getPlannedFire,
   insertPlannedFires,
+  insertPlannedFiresReturning,
   listDispatchableFires,
   listOwnFiresAfter,
   listPlannedFires,

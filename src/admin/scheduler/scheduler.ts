@@ -8,7 +8,7 @@ import {
   getDispatchJobs,
   getRuns,
   inTransaction,
-  insertPlannedFires,
+  insertPlannedFiresReturning,
   listDispatchableFires,
   listOwnFiresAfter,
   markFiresDispatched,
@@ -100,7 +100,14 @@ export class Scheduler {
   private parkWaiters: (() => void)[] = [];
   /** Dispatches waiting for their instant to call an executor that cannot hold runs; by instant. */
   private readonly waitingForInstant = new Map<number, { handle: unknown; waiters: (() => void)[] }>();
+  /** Own fires up to this id are in the queue or were dispatched; `listOwnFiresAfter` reads the ones after it. */
   private lastOwnFireId = 0;
+  /**
+   * Whether own fires may exist that are neither queued nor above `lastOwnFireId`: at start (a previous process
+   * under this node id may have left some), and after a planning transaction failed (its commit may have landed
+   * all the same). While set, planning does not move `lastOwnFireId` on, so the next pick-up reads them all.
+   */
+  private ownFiresUncertain = true;
   private dueBatch: PlannedFire[] = [];
   private loopTimer: unknown = undefined;
   private running = false;
@@ -166,8 +173,8 @@ export class Scheduler {
 
   /** One round: plan due jobs, then queue own new fires and take over abandoned ones. */
   async tick(): Promise<TickResult> {
-    const planned = await this.planDueJobs();
-    const firesQueued = await this.pickUp();
+    const { queued, ...planned } = await this.planDueJobs();
+    const firesQueued = queued + (await this.pickUp());
     return { ...planned, firesQueued };
   }
 
@@ -215,46 +222,63 @@ export class Scheduler {
     if (this.running) this.schedule(this.wakeRequested ? 0 : this.deps.options.scanIntervalMs);
   }
 
-  private async planDueJobs(): Promise<{ jobsPlanned: number; firesPlanned: number }> {
+  /**
+   * Plans the due jobs. The fires a planning transaction inserted come back from the insert where the database can
+   * return them (PostgreSQL, SQLite) and are queued once it committed; on MySQL/MariaDB the pick-up reads them.
+   */
+  private async planDueJobs(): Promise<{ jobsPlanned: number; firesPlanned: number; queued: number }> {
     const { db, clock, options } = this.deps;
     let jobsPlanned = 0;
     let firesPlanned = 0;
+    let queued = 0;
     for (let round = 0; round < MAX_PLANNING_ROUNDS; round++) {
       const now = clock.now();
-      const result = await inTransaction(db, async (trx) => {
-        const jobs = await claimDueJobs(trx, now + options.preReadMs, options.batchSize);
-        const fires: NewPlannedFire[] = [];
-        const plans: JobPlan[] = [];
-        for (const job of jobs) {
-          const plan = this.planJob(job, now);
-          plans.push({
-            id: job.id,
-            expectedNextFireTime: job.nextFireTime,
-            schedule: { state: plan.keepRunning ? "RUNNING" : "STOPPED", nextFireTime: plan.nextFireTime, lastFireTime: plan.lastFireTime },
-          });
-          if (!plan.keepRunning) this.deps.logger.info("job stopped: its schedule has no future fire time", { job: job.id });
-          for (const fire of plan.fires) {
-            fires.push({
-              jobId: job.id,
-              scheduledTime: fire.scheduledTime,
-              triggerType: fire.triggerType,
-              owner: options.nodeId,
-              leaseUntil: Math.max(fire.scheduledTime, now) + options.takeoverAfterMs,
+      let result: { claimed: number; advanced: number; inserted: { count: number; fires: PlannedFire[] | undefined } };
+      try {
+        result = await inTransaction(db, async (trx) => {
+          const jobs = await claimDueJobs(trx, now + options.preReadMs, options.batchSize);
+          const fires: NewPlannedFire[] = [];
+          const plans: JobPlan[] = [];
+          for (const job of jobs) {
+            const plan = this.planJob(job, now);
+            plans.push({
+              id: job.id,
+              expectedNextFireTime: job.nextFireTime,
+              schedule: { state: plan.keepRunning ? "RUNNING" : "STOPPED", nextFireTime: plan.nextFireTime, lastFireTime: plan.lastFireTime },
             });
+            if (!plan.keepRunning) this.deps.logger.info("job stopped: its schedule has no future fire time", { job: job.id });
+            for (const fire of plan.fires) {
+              fires.push({
+                jobId: job.id,
+                scheduledTime: fire.scheduledTime,
+                triggerType: fire.triggerType,
+                owner: options.nodeId,
+                leaseUntil: Math.max(fire.scheduledTime, now) + options.takeoverAfterMs,
+              });
+            }
           }
-        }
-        // One statement per chunk advances every claimed job; it fails the transaction rather than plan a fire
-        // whose job was not advanced with it.
-        await applyJobPlans(trx, plans, now);
-        const advanced = plans.length;
-        const inserted = await insertPlannedFires(trx, fires, now);
-        return { claimed: jobs.length, advanced, inserted };
-      });
+          // One statement per chunk advances every claimed job; it fails the transaction rather than plan a fire
+          // whose job was not advanced with it.
+          await applyJobPlans(trx, plans, now);
+          const advanced = plans.length;
+          const inserted = await insertPlannedFiresReturning(trx, fires, now);
+          return { claimed: jobs.length, advanced, inserted };
+        });
+      } catch (error) {
+        this.ownFiresUncertain = true;
+        throw error;
+      }
       jobsPlanned += result.advanced;
-      firesPlanned += result.inserted;
+      firesPlanned += result.inserted.count;
+      for (const fire of result.inserted.fires ?? []) {
+        if (this.enqueue(fire)) queued++;
+        // Only this loop plans fires owned by this admin, one transaction after another, so every own fire up to
+        // this id is one of these or was read before.
+        if (!this.ownFiresUncertain) this.lastOwnFireId = Math.max(this.lastOwnFireId, fire.id);
+      }
       if (result.claimed < options.batchSize) break;
     }
-    return { jobsPlanned, firesPlanned };
+    return { jobsPlanned, firesPlanned, queued };
   }
 
   private planJob(job: Parameters<typeof planFires>[0] & { readonly id: number }, now: number): FirePlan {
@@ -279,10 +303,14 @@ export class Scheduler {
   private async pickUp(): Promise<number> {
     const { db, clock, options } = this.deps;
     let queued = 0;
-    for (const fire of await listOwnFiresAfter(db, options.nodeId, this.lastOwnFireId, PICKUP_LIMIT)) {
+    const uncertain = this.ownFiresUncertain;
+    const own = await listOwnFiresAfter(db, options.nodeId, this.lastOwnFireId, PICKUP_LIMIT);
+    for (const fire of own) {
       this.lastOwnFireId = Math.max(this.lastOwnFireId, fire.id);
       if (this.enqueue(fire)) queued++;
     }
+    // Certain again once a read came back with fewer than its limit, i.e. with every own fire after the mark.
+    if (uncertain && own.length < PICKUP_LIMIT) this.ownFiresUncertain = false;
     const now = clock.now();
     const available = (await listDispatchableFires(db, options.nodeId, now + options.preReadMs, now, PICKUP_LIMIT)).filter((f) => !this.queued.has(f.id));
     const previousOwner = new Map(available.map((f) => [f.id, f.owner]));

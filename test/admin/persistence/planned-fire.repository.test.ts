@@ -5,6 +5,7 @@ import {
   getPlannedFire,
   inTransaction,
   insertPlannedFires,
+  insertPlannedFiresReturning,
   listDispatchableFires,
   listOwnFiresAfter,
   listPlannedFires,
@@ -14,7 +15,7 @@ import {
 import { describeEachDatabase } from "../../helpers/databases.js";
 import { seedJob, uniqueName } from "./fixtures.js";
 
-describeEachDatabase("planned-fire repository", (getDb) => {
+describeEachDatabase("planned-fire repository", (getDb, dialect) => {
   /** Marks one fire DISPATCHED as its owner's dispatch does; whether this call marked it. */
   const dispatch = async (id: number, now: number, owner: string): Promise<boolean> => (await inTransaction(getDb(), (trx) => markFiresDispatched(trx, [id], now, owner))).has(id);
 
@@ -62,6 +63,30 @@ describeEachDatabase("planned-fire repository", (getDb) => {
       const batch = Array.from({ length: 1_234 }, (_, i) => ({ jobId: job.id, scheduledTime: i, triggerType: "SCHEDULE" as const }));
       expect(await insertPlannedFires(getDb(), batch, 1)).toBe(1_234);
       expect(await insertPlannedFires(getDb(), [], 1)).toBe(0);
+    });
+  });
+
+  describe("insertPlannedFiresReturning()", () => {
+    it("returns exactly the new fires as stored, ids included, where the database can (not on MySQL/MariaDB), across statements", async () => {
+      const { job } = await seedJob(getDb());
+      const fire = (scheduledTime: number) => ({ jobId: job.id, scheduledTime, triggerType: "SCHEDULE" as const, owner: "admin-r", leaseUntil: scheduledTime + 2_000 });
+      await insertPlannedFires(getDb(), [fire(0), fire(700)], 1);
+      // 1 200 fires over three statements, two of them planned already and one listed twice.
+      const batch = [...Array.from({ length: 1_200 }, (_, i) => fire(i)), fire(5)];
+      const { count, fires } = await insertPlannedFiresReturning(getDb(), batch, 9);
+      expect(count).toBe(1_198);
+      const stored = (await listPlannedFires(getDb(), { jobId: job.id }, 2_000)).filter((f) => f.scheduledTime !== 0 && f.scheduledTime !== 700);
+      if (dialect === "mysql") {
+        expect(fires).toBeUndefined();
+      } else {
+        expect(fires).toHaveLength(1_198);
+        // In id order, each equal to its stored row.
+        expect(fires).toEqual([...stored].sort((a, b) => a.id - b.id));
+        expect(fires?.[0]).toMatchObject({ jobId: job.id, scheduledTime: 1, owner: "admin-r", leaseUntil: 2_001, state: "PLANNED", createTime: 9 });
+      }
+      expect(stored).toHaveLength(1_198);
+      // Nothing to insert: no statement, and no new fires on any database.
+      expect(await insertPlannedFiresReturning(getDb(), [], 1)).toEqual({ count: 0, fires: [] });
     });
   });
 

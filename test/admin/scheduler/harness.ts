@@ -77,9 +77,10 @@ export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = ne
 
 /**
  * For one describe block (call it in the block's body): returns a maker of admin nodes on `getDb()`, each on its own
- * fake clock at T0 unless given one, and stops and closes every node made after each test.
+ * fake clock at T0 unless given one (and on `db` if given, e.g. a wrapper injecting faults), and stops and closes
+ * every node made after each test.
  */
-export function adminNodesPerTest(getDb: () => Kysely<Database>, acceptLingerMs = 0): (nodeId: string, clock?: FakeClock) => AdminNode {
+export function adminNodesPerTest(getDb: () => Kysely<Database>, acceptLingerMs = 0): (nodeId: string, clock?: FakeClock, db?: Kysely<Database>) => AdminNode {
   const nodes: AdminNode[] = [];
   afterEach(async () => {
     for (const n of nodes.splice(0)) {
@@ -87,8 +88,8 @@ export function adminNodesPerTest(getDb: () => Kysely<Database>, acceptLingerMs 
       n.close();
     }
   });
-  return (nodeId, clock = new FakeClock(T0)) => {
-    const created = createAdminNode(getDb(), nodeId, clock, acceptLingerMs);
+  return (nodeId, clock = new FakeClock(T0), db = getDb()) => {
+    const created = createAdminNode(db, nodeId, clock, acceptLingerMs);
     nodes.push(created);
     return created;
   };
@@ -111,4 +112,29 @@ export async function seedScheduledJob(
 /** A job's runs, oldest first. */
 export async function runsOf(db: Kysely<Database>, jobId: number): Promise<Run[]> {
   return [...(await listRuns(db, { jobId }, { limit: 1_000 })).items].reverse();
+}
+
+/**
+ * `db` whose transactions commit and then, while `failNext` says so (it is asked once per transaction), report a
+ * failure all the same: a connection lost after the database committed but before the client heard.
+ */
+export function failingAfterCommit(db: Kysely<Database>, failNext: () => boolean): Kysely<Database> {
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "transaction") {
+        return () => {
+          const builder = target.transaction();
+          return {
+            execute: async <T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> => {
+              const result = await builder.execute(work);
+              if (failNext()) throw new Error("connection lost after commit");
+              return result;
+            },
+          };
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

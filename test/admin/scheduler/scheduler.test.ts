@@ -4,7 +4,7 @@ import { getJob, listPlannedFires, setJobSchedule } from "../../../src/admin/per
 import { describeEachDatabase } from "../../helpers/databases.js";
 import { FakeClock } from "../../helpers/fake-clock.js";
 import { startFakeExecutor, type FakeExecutor } from "../../helpers/fake-executor.js";
-import { adminNodesPerTest, runsOf, seedScheduledJob, T0 } from "./harness.js";
+import { adminNodesPerTest, failingAfterCommit, runsOf, seedScheduledJob, T0 } from "./harness.js";
 
 describeEachDatabase("Scheduler", (getDb, dialect) => {
   let executor: FakeExecutor;
@@ -135,6 +135,48 @@ describeEachDatabase("Scheduler", (getDb, dialect) => {
     a.clock.set(T0 + 1_000);
     await a.scheduler.idle();
     expect((await runsOf(getDb(), job.id)).map((r) => r.scheduledTime - T0)).toEqual([1_000]);
+  });
+
+  it("dispatches, after a restart under the same node id, the fires its previous process planned, once", async () => {
+    const { job } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "1" }, T0 + 1_000);
+    // The first process plans +1 s … +5 s and "dies" without handing its fires back (its clock never moves again).
+    const before = node(`r-${dialect}-1`, new FakeClock(T0));
+    await before.scheduler.tick();
+    const planned = await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED" }, 10);
+    expect(planned.map((f) => [f.scheduledTime - T0, f.owner])).toEqual([1_000, 2_000, 3_000, 4_000, 5_000].map((at) => [at, before.nodeId]));
+    // The restarted process holds the same lease name: it reads those fires as its own and dispatches them at their
+    // instants, within their lease (which ends 2 s after each), rather than taking them over once it ran out.
+    const after = node(`r-${dialect}-1`, new FakeClock(T0 + 500));
+    await after.scheduler.tick();
+    for (const at of [1_000, 2_000, 3_000, 4_000, 5_000]) {
+      after.clock.set(T0 + at);
+      await after.scheduler.idle();
+    }
+    const runs = await runsOf(getDb(), job.id);
+    expect(runs.map((r) => r.scheduledTime - T0)).toEqual([1_000, 2_000, 3_000, 4_000, 5_000]);
+    expect(runs.every((r) => r.triggerTime === r.scheduledTime && r.triggerReport?.adminNode === after.nodeId)).toBe(true);
+  });
+
+  it("dispatches the fires of a planning transaction that committed although the database reported it failed", async () => {
+    const { job } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "1" }, T0 + 1_000);
+    let failures = 0;
+    const a = node(`p-${dialect}-1`, new FakeClock(T0), failingAfterCommit(getDb(), () => failures-- > 0));
+    await a.scheduler.tick();
+    a.clock.advance(1_000);
+    await a.scheduler.idle();
+    // The round that plans +6 s commits but hears an error: the fire is stored, this admin's, and not queued.
+    failures = 1;
+    await expect(a.scheduler.tick()).rejects.toThrow("connection lost after commit");
+    expect((await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED" }, 10)).map((f) => f.scheduledTime - T0)).toContain(6_000);
+    // The next round plans +7 s, a higher id; the +6 s fire must still be read back, not skipped as seen.
+    a.clock.advance(1_000);
+    await a.scheduler.tick();
+    expect((await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED" }, 10)).map((f) => f.scheduledTime - T0)).toContain(7_000);
+    for (let second = 0; second < 6; second++) {
+      a.clock.advance(1_000);
+      await a.scheduler.idle();
+    }
+    expect((await runsOf(getDb(), job.id)).map((r) => r.scheduledTime - T0)).toEqual([1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000]);
   });
 
   it("hands its undispatched fires back on stop so another admin dispatches them without waiting for the lease", async () => {

@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Kysely, type Selectable } from "kysely";
 import { PLANNED_FIRE_STATES, TRIGGER_TYPES, type PlannedFire, type PlannedFireState } from "../../domain/index.js";
-import { insertRowsIgnoringDuplicates } from "../bulk-insert.js";
+import { insertRowsIgnoringDuplicates, insertRowsIgnoringDuplicatesReturning } from "../bulk-insert.js";
 import { filterOnly, inList, toNumber, updateReturnsRows } from "../dialect.js";
 import { enumValue, int } from "../row-values.js";
 import type { Database, PlannedFireTable } from "../tables/index.js";
@@ -25,22 +25,40 @@ const INSERT_CHUNK = 500;
 export async function insertPlannedFires(db: Kysely<Database>, fires: readonly NewPlannedFire[], now: number): Promise<number> {
   let inserted = 0;
   for (let start = 0; start < fires.length; start += INSERT_CHUNK) {
-    const rows = fires.slice(start, start + INSERT_CHUNK).map(
-      (fire): Insertable<PlannedFireTable> => ({
-        job_id: fire.jobId,
-        scheduled_time: fire.scheduledTime,
-        trigger_type: fire.triggerType,
-        state: "PLANNED",
-        owner: fire.owner ?? "",
-        lease_until: fire.leaseUntil ?? 0,
-        create_time: now,
-        dispatch_time: 0,
-        origin_run_id: fire.originRunId ?? 0,
-      }),
-    );
-    inserted += await insertRowsIgnoringDuplicates(db, "jw_planned_fire", rows);
+    inserted += await insertRowsIgnoringDuplicates(db, "jw_planned_fire", newFireRows(fires.slice(start, start + INSERT_CHUNK), now));
   }
   return inserted;
+}
+
+/**
+ * `insertPlannedFires` that also returns the fires that were new, with their ids, on the databases that can return
+ * inserted rows (PostgreSQL and SQLite). On MySQL/MariaDB `fires` is undefined (unless there was nothing to insert),
+ * and callers read new fires back instead (`listOwnFiresAfter`).
+ */
+export async function insertPlannedFiresReturning(db: Kysely<Database>, fires: readonly NewPlannedFire[], now: number): Promise<{ count: number; fires: PlannedFire[] | undefined }> {
+  let count = 0;
+  let inserted: PlannedFire[] | undefined = [];
+  for (let start = 0; start < fires.length; start += INSERT_CHUNK) {
+    const result = await insertRowsIgnoringDuplicatesReturning(db, "jw_planned_fire", newFireRows(fires.slice(start, start + INSERT_CHUNK), now));
+    count += result.count;
+    if (result.rows === undefined) inserted = undefined;
+    else if (inserted !== undefined) for (const row of result.rows) inserted.push(rowToFire(row));
+  }
+  return { count, fires: inserted?.sort((a, b) => a.id - b.id) };
+}
+
+function newFireRows(fires: readonly NewPlannedFire[], now: number): Insertable<PlannedFireTable>[] {
+  return fires.map((fire) => ({
+    job_id: fire.jobId,
+    scheduled_time: fire.scheduledTime,
+    trigger_type: fire.triggerType,
+    state: "PLANNED",
+    owner: fire.owner ?? "",
+    lease_until: fire.leaseUntil ?? 0,
+    create_time: now,
+    dispatch_time: 0,
+    origin_run_id: fire.originRunId ?? 0,
+  }));
 }
 
 export async function getPlannedFire(db: Kysely<Database>, id: number): Promise<PlannedFire | undefined> {
