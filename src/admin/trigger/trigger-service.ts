@@ -7,6 +7,7 @@ import type { ExecutorGroup, RouteStrategy, Run, TriggerReport, TriggerType } fr
 import { getRuns, insertRun, insertRuns, markRunsTriggered, type Database, type DispatchJob, type NewRun, type TriggerOutcome } from "../persistence/index.js";
 import type { AcceptedWriter } from "./accepted-writer.js";
 import { HoldUnsupportedError, RunBatcher } from "./run-batcher.js";
+import { SentRuns } from "./sent-runs.js";
 import { TurnBatcher } from "./turn-batcher.js";
 import { groupAddresses } from "../registry/live-addresses.js";
 import type { RouteProbe, RouteStrategyImpl } from "../routing/index.js";
@@ -85,6 +86,8 @@ export interface TriggerServiceDeps {
  * structured trigger report. A trigger that cannot be dispatched becomes a FAILED run, never nothing.
  */
 export class TriggerService {
+  /** Runs sent to executors, for the results that come back (see `SentRuns`). */
+  readonly sentRuns = new SentRuns();
   private readonly runs: RunBatcher;
   private readonly failures: TurnBatcher<{ readonly run: Run; readonly result: TriggerResult }, Run>;
 
@@ -277,6 +280,7 @@ export class TriggerService {
       triggerTime: toTimestamp(plan.triggerTime),
       attempt: run.attempt,
     });
+    this.sentRuns.remember(run);
     const rpcStarted = performance.now();
     const startAt = plan.early !== undefined && plan.triggerTime > this.deps.now() ? plan.triggerTime : undefined;
     try {

@@ -91,41 +91,51 @@ export function createAdminService(app: AdminContext): ServiceImpl<typeof AdminS
 async function applyBatch(app: AdminContext, groupId: number, batch: CallbackRequest, ctx: HandlerContext): Promise<CallbackResponse> {
   const response = create(CallbackResponseSchema, {});
   const results = batch.results.slice(0, MAX_RESULTS_PER_MESSAGE);
-  const runs = new Map((await getFinishingRuns(app.db, results.map((r) => Number(r.runId)))).map((run) => [run.id, run]));
+  const ids = results.map((r) => Number(r.runId));
+  // Runs this admin sent are known without a read; the others (sent by another admin, say) are read.
+  const runs = app.trigger.sentRuns.take(ids);
+  const remembered = new Set(runs.keys());
+  for (const run of await getFinishingRuns(app.db, ids.filter((id) => !remembered.has(id)))) runs.set(run.id, run);
   const items: { run: FinishingRun; outcome: RunOutcome }[] = [];
-  const acked: bigint[] = [];
+  const acked: { runId: bigint; id: number }[] = [];
   const endTimes: Timestamp[] = [];
   const startLateness: number[] = [];
+  const reject = (runId: bigint, reason: string): void => void response.rejections.push(create(CallbackRejectionSchema, { runId, reason }));
   for (const result of results) {
     const runId = Number(result.runId);
-    const reject = (reason: string): void => void response.rejections.push(create(CallbackRejectionSchema, { runId: result.runId, reason }));
     const state = FINAL_FROM_EXECUTOR.get(result.state);
     if (state === undefined) {
-      reject(`state ${RunState[result.state] ?? result.state} is not a final state an executor may report`);
+      reject(result.runId, `state ${RunState[result.state] ?? result.state} is not a final state an executor may report`);
       continue;
     }
     const run = runs.get(runId);
     if (run === undefined) {
-      reject(`run ${runId} does not exist`);
+      reject(result.runId, `run ${runId} does not exist`);
       continue;
     }
     // A token authorizes only its own group: results for another group's runs are refused for good.
     if (run.groupId !== groupId) {
-      reject(`run ${runId} belongs to another executor group`);
+      reject(result.runId, `run ${runId} belongs to another executor group`);
       continue;
     }
     items.push({ run, outcome: { state, message: truncate(result.message, HANDLE_MESSAGE_LIMIT), retryable: !result.nonRetryable } });
-    acked.push(result.runId);
+    acked.push({ runId: result.runId, id: runId });
     if (result.endTime !== undefined) endTimes.push(result.endTime);
     if (result.startTime !== undefined && run.triggerType !== "PARENT") startLateness.push(timestampMs(result.startTime) - run.scheduledTime);
   }
   if (ctx.signal.aborted) return response;
-  await app.finisher.finish(items);
+  const finished = await app.finisher.finish(items);
+  // A remembered run that this batch did not finish was final already (a repeated result), or it was deleted since
+  // it was sent (its job was); the latter is refused, as a run never known is.
+  const unconfirmed = items.filter(({ run }) => remembered.has(run.id) && !finished.has(run.id)).map(({ run }) => run.id);
+  const existing = new Set((await getFinishingRuns(app.db, unconfirmed)).map((run) => run.id));
+  const gone = new Set(unconfirmed.filter((id) => !existing.has(id)));
+  for (const { runId, id } of acked) if (gone.has(id)) reject(runId, `run ${id} does not exist`);
   // The lag includes any clock skew between the executor's host and the admin's.
   const receivedAt = app.now();
   for (const end of endTimes) app.metrics.callbackReceived(receivedAt - timestampMs(end));
   for (const lateness of startLateness) app.metrics.runStarted(lateness);
-  response.ackedRunIds.push(...acked);
+  for (const { runId, id } of acked) if (!gone.has(id)) response.ackedRunIds.push(runId);
   return response;
 }
 
