@@ -272,7 +272,8 @@ export class TriggerService {
       concurrency: job.concurrency,
       timeout: toDuration(job.timeoutSeconds * 1000),
       glueType: toProtoEnum(GlueType, job.glueType),
-      glueUpdateTime: toTimestamp(job.glueUpdateTime),
+      // A BEAN job has no source to version: both stay unset, which also spares a nested message per run.
+      glueUpdateTime: job.glueType === "BEAN" ? undefined : toTimestamp(job.glueUpdateTime),
       glueSource: job.glueType === "BEAN" ? "" : job.glueSource,
       shardIndex: run.shardIndex,
       shardTotal: run.shardTotal,

@@ -36,6 +36,10 @@ describeEachDatabase("Scheduler", (getDb, dialect) => {
     const [first] = await runsOf(getDb(), job.id);
     expect(first).toMatchObject({ scheduledTime: T0 + 1_000, triggerTime: T0 + 1_000, triggerType: "SCHEDULE", state: "RUNNING", triggerState: "ACCEPTED" });
     expect(first?.triggerReport?.adminNode).toBe(a.nodeId);
+    // A BEAN job: no GLUE source or version travels with the run.
+    const request = executor.runs.find((r) => Number(r.jobId) === job.id);
+    expect(request).toMatchObject({ handler: job.handler, glueSource: "", timeout: { seconds: 600n } });
+    expect(request?.glueUpdateTime).toBeUndefined();
 
     for (let second = 0; second < 4; second++) {
       a.clock.advance(1_000);
