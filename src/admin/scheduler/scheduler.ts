@@ -1,27 +1,22 @@
 import type { Kysely } from "kysely";
 import type { ExecutorGroup, PlannedFire } from "../domain/index.js";
 import {
-  applyJobPlans,
-  claimDueJobs,
   claimPlannedFires,
   getGroup,
   getDispatchJobs,
   getRuns,
   inTransaction,
-  insertPlannedFiresReturning,
   listDispatchableFires,
   listOwnFiresAfter,
   markFiresDispatched,
   releaseFires,
   type Database,
-  type JobPlan,
-  type NewPlannedFire,
 } from "../persistence/index.js";
-import { planFires, type FirePlan } from "../schedule/fire-planner.js";
 import type { PreparedFire, TriggerService } from "../trigger/trigger-service.js";
 import type { Logger } from "../../shared/logger.js";
 import type { Clock } from "./clock.js";
 import { DispatchPacer } from "./dispatch-pacer.js";
+import { planDueBatch, type PlanningBatch } from "./planning-batch.js";
 import { ConcurrencyLimit } from "../../shared/concurrency-limit.js";
 import { groupBy } from "../../shared/group-by.js";
 
@@ -233,71 +228,24 @@ export class Scheduler {
     let queued = 0;
     for (let round = 0; round < MAX_PLANNING_ROUNDS; round++) {
       const now = clock.now();
-      let result: { claimed: number; advanced: number; inserted: { count: number; fires: PlannedFire[] | undefined } };
+      let batch: PlanningBatch;
       try {
-        result = await inTransaction(db, async (trx) => {
-          const jobs = await claimDueJobs(trx, now + options.preReadMs, options.batchSize);
-          const fires: NewPlannedFire[] = [];
-          const plans: JobPlan[] = [];
-          for (const job of jobs) {
-            const plan = this.planJob(job, now);
-            plans.push({
-              id: job.id,
-              expectedNextFireTime: job.nextFireTime,
-              schedule: { state: plan.keepRunning ? "RUNNING" : "STOPPED", nextFireTime: plan.nextFireTime, lastFireTime: plan.lastFireTime },
-            });
-            if (!plan.keepRunning) this.deps.logger.info("job stopped: its schedule has no future fire time", { job: job.id });
-            for (const fire of plan.fires) {
-              fires.push({
-                jobId: job.id,
-                scheduledTime: fire.scheduledTime,
-                triggerType: fire.triggerType,
-                owner: options.nodeId,
-                leaseUntil: Math.max(fire.scheduledTime, now) + options.takeoverAfterMs,
-              });
-            }
-          }
-          // One statement per chunk advances every claimed job; it fails the transaction rather than plan a fire
-          // whose job was not advanced with it.
-          await applyJobPlans(trx, plans, now);
-          const advanced = plans.length;
-          const inserted = await insertPlannedFiresReturning(trx, fires, now);
-          return { claimed: jobs.length, advanced, inserted };
-        });
+        batch = await inTransaction(db, (trx) => planDueBatch(trx, now, options, this.deps.logger));
       } catch (error) {
         this.ownFiresUncertain = true;
         throw error;
       }
-      jobsPlanned += result.advanced;
-      firesPlanned += result.inserted.count;
-      for (const fire of result.inserted.fires ?? []) {
+      jobsPlanned += batch.advanced;
+      firesPlanned += batch.count;
+      for (const fire of batch.fires ?? []) {
         if (this.enqueue(fire)) queued++;
         // Only this loop plans fires owned by this admin, one transaction after another, so every own fire up to
         // this id is one of these or was read before.
         if (!this.ownFiresUncertain) this.lastOwnFireId = Math.max(this.lastOwnFireId, fire.id);
       }
-      if (result.claimed < options.batchSize) break;
+      if (batch.claimed < options.batchSize) break;
     }
     return { jobsPlanned, firesPlanned, queued };
-  }
-
-  private planJob(job: Parameters<typeof planFires>[0] & { readonly id: number }, now: number): FirePlan {
-    const { options } = this.deps;
-    try {
-      return planFires(job, {
-        now,
-        preReadMs: options.preReadMs,
-        misfireThresholdMs: options.misfireThresholdMs,
-        defaultTimeZone: options.defaultTimeZone,
-        // A 1 s FIX_RATE job has one fire per second of the window, plus one for the window's edges.
-        maxFiresPerJob: Math.ceil(options.preReadMs / 1000) + 1,
-      });
-    } catch (error) {
-      // A stored schedule that no longer parses (e.g. a time zone removed from the system) must not stall the
-      // loop for every other job: the job stops, and the reason is logged.
-      this.deps.logger.error("job stopped: its schedule cannot be evaluated", { job: job.id, error: error instanceof Error ? error.message : String(error) });
-      return { fires: [], nextFireTime: 0, lastFireTime: job.lastFireTime, keepRunning: false, misfired: false };
-    }
   }
 
   private async pickUp(): Promise<number> {
