@@ -1,5 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import type { SqliteDatabase } from "kysely";
+import { LruMap } from "../../shared/lru-map.js";
 
 /** Prepared statements kept per SQLite database; the scheduler's hot path uses a few dozen distinct texts. */
 export const SQLITE_STATEMENT_CACHE_SIZE = 100;
@@ -12,23 +13,14 @@ export const SQLITE_STATEMENT_CACHE_SIZE = 100;
  * recompiles a statement whose tables changed (a migration).
  */
 export function withStatementCache(database: BetterSqlite3.Database, capacity: number = SQLITE_STATEMENT_CACHE_SIZE): SqliteDatabase {
-  const statements = new Map<string, BetterSqlite3.Statement>();
+  const statements = new LruMap<string, BetterSqlite3.Statement>(capacity);
   return {
     close: () => database.close(),
     prepare(sql) {
       const cached = statements.get(sql);
-      if (cached !== undefined) {
-        // Map order is insertion order: re-inserting marks the statement most recently used.
-        statements.delete(sql);
-        statements.set(sql, cached);
-        return cached;
-      }
+      if (cached !== undefined) return cached;
       const statement = database.prepare(sql);
       statements.set(sql, statement);
-      if (statements.size > capacity) {
-        const oldest = statements.keys().next();
-        if (oldest.done !== true) statements.delete(oldest.value);
-      }
       return statement;
     },
   };

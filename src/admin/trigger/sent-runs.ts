@@ -1,4 +1,5 @@
 import type { FinishingRun } from "../persistence/index.js";
+import { LruMap } from "../../shared/lru-map.js";
 
 /** How many sent runs are remembered at most; well above the runs in flight at 10 000 runs a second. */
 const DEFAULT_CAPACITY = 50_000;
@@ -13,34 +14,27 @@ const DEFAULT_CAPACITY = 50_000;
  * executors) cannot grow it.
  */
 export class SentRuns {
-  private readonly runs = new Map<number, FinishingRun>();
+  private readonly runs: LruMap<number, FinishingRun>;
 
-  constructor(private readonly capacity = DEFAULT_CAPACITY) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+  constructor(capacity = DEFAULT_CAPACITY) {
+    this.runs = new LruMap(capacity);
   }
 
   get size(): number {
     return this.runs.size;
   }
 
+  /** A run sent again (at its instant, by an executor that could not hold it) counts as the most recent. */
   remember(run: FinishingRun): void {
-    // A run sent again (at its instant, by an executor that could not hold it) moves to the young end.
-    this.runs.delete(run.id);
     this.runs.set(run.id, run);
-    if (this.runs.size > this.capacity) {
-      const oldest = this.runs.keys().next();
-      if (oldest.done !== true) this.runs.delete(oldest.value);
-    }
   }
 
   /** Returns the remembered runs among `ids` and forgets them: a run's result is applied once. */
   take(ids: readonly number[]): Map<number, FinishingRun> {
     const found = new Map<number, FinishingRun>();
     for (const id of ids) {
-      const run = this.runs.get(id);
-      if (run === undefined) continue;
-      found.set(id, run);
-      this.runs.delete(id);
+      const run = this.runs.take(id);
+      if (run !== undefined) found.set(id, run);
     }
     return found;
   }
