@@ -216,6 +216,11 @@ export function filterOnly(column: string | RawBuilder<unknown>): RawBuilder<str
   return sql<string>`coalesce(${typeof column === "string" ? sql.ref(column) : column}, '')`;
 }
 
+/** `filterOnly` for a number column: `column + 0`, the same value, which no index serves (for conditions and order). */
+export function filterOnlyNumber(column: string): RawBuilder<number> {
+  return sql<number>`${sql.ref(column)} + 0`;
+}
+
 /**
  * `column IN (…values)`, for the batch lookups of the scheduler's hot path. PostgreSQL gets `column = ANY($1)`
  * with the values as one array parameter: an IN list of 500 parameters costs it more to parse and plan than the

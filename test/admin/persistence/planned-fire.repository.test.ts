@@ -155,6 +155,22 @@ describeEachDatabase("planned-fire repository", (getDb, dialect) => {
       expect(await releaseFires(getDb(), b)).toBe(1);
       expect(await available()).toEqual([1_000, 2_000, 2_500]);
     });
+
+    it("stores an unowned fire without a lease, so that the takeover scan finds it at once, earliest first", async () => {
+      const { job } = await seedJob(getDb());
+      // A lease given without an owner means nothing: the fire is anyone's.
+      await insertPlannedFires(getDb(), [{ jobId: job.id, scheduledTime: 9_000, triggerType: "RETRY", originRunId: 7, leaseUntil: 99_999 }], 1);
+      await insertPlannedFires(getDb(), [{ jobId: job.id, scheduledTime: 8_000, triggerType: "PARENT", originRunId: 8 }], 1);
+      const fires = await listPlannedFires(getDb(), { jobId: job.id }, 10);
+      expect(fires.map((f) => [f.scheduledTime, f.owner, f.leaseUntil])).toEqual([
+        [8_000, "", 0],
+        [9_000, "", 0],
+      ]);
+      const found = (await listDispatchableFires(getDb(), uniqueName("d"), 10_000, 1, 100_000)).filter((f) => f.jobId === job.id);
+      expect(found.map((f) => f.scheduledTime)).toEqual([8_000, 9_000]);
+      // Not yet due within the window: left for later.
+      expect((await listDispatchableFires(getDb(), uniqueName("d"), 8_500, 1, 100_000)).filter((f) => f.jobId === job.id).map((f) => f.scheduledTime)).toEqual([8_000]);
+    });
   });
 
   describe("markFiresDispatched() racing itself", () => {

@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Kysely, type Selectable } from "kysely";
 import { PLANNED_FIRE_STATES, TRIGGER_TYPES, type PlannedFire, type PlannedFireState } from "../../domain/index.js";
 import { insertRowsIgnoringDuplicates, insertRowsIgnoringDuplicatesReturning } from "../bulk-insert.js";
-import { filterOnly, inList, toNumber, updateReturnsRows } from "../dialect.js";
+import { filterOnly, filterOnlyNumber, inList, toNumber, updateReturnsRows } from "../dialect.js";
 import { enumValue, int } from "../row-values.js";
 import type { Database, PlannedFireTable } from "../tables/index.js";
 
@@ -47,6 +47,7 @@ export async function insertPlannedFiresReturning(db: Kysely<Database>, fires: r
   return { count, fires: inserted?.sort((a, b) => a.id - b.id) };
 }
 
+/** The rows of new fires. An unowned fire gets no lease, which is what `listDispatchableFires` relies on. */
 function newFireRows(fires: readonly NewPlannedFire[], now: number): Insertable<PlannedFireTable>[] {
   return fires.map((fire) => ({
     job_id: fire.jobId,
@@ -54,7 +55,7 @@ function newFireRows(fires: readonly NewPlannedFire[], now: number): Insertable<
     trigger_type: fire.triggerType,
     state: "PLANNED",
     owner: fire.owner ?? "",
-    lease_until: fire.leaseUntil ?? 0,
+    lease_until: fire.owner === undefined || fire.owner === "" ? 0 : (fire.leaseUntil ?? 0),
     create_time: now,
     dispatch_time: 0,
     origin_run_id: fire.originRunId ?? 0,
@@ -141,16 +142,23 @@ export async function markFiresDispatched(trx: Kysely<Database>, ids: readonly n
  * PLANNED fires due by `dueBefore` that `owner` may take over: unowned ones (released by an admin that stopped,
  * or follow-ups planned without an owner) and other admins' fires whose lease has run out (their admin died),
  * earliest first. Claim each with `claimPlannedFire` before dispatching it.
+ *
+ * An unowned fire has no lease (0: see `newFireRows` and `releaseFires`), so "unowned or lease run out" is
+ * `lease_until <= now` alone, which the (state, lease_until) index finds directly. Through the (state,
+ * scheduled_time) index the same question read every fire planned within the pre-read window, the live ones too:
+ * 60 000 of them at 10 000 jobs a second, for the few dozen it was looking for.
  */
 export async function listDispatchableFires(db: Kysely<Database>, owner: string, dueBefore: number, now: number, limit: number): Promise<PlannedFire[]> {
   const rows = await db
     .selectFrom("jw_planned_fire")
     .selectAll()
     .where("state", "=", "PLANNED")
-    .where("scheduled_time", "<=", dueBefore)
+    .where("lease_until", "<=", now)
+    // The instant only filters and orders what the lease found: SQLite would otherwise walk the (state,
+    // scheduled_time) index to save the sort.
+    .where(filterOnlyNumber("scheduled_time"), "<=", dueBefore)
     .where("owner", "<>", owner)
-    .where((eb) => eb.or([eb("owner", "=", ""), eb("lease_until", "<=", now)]))
-    .orderBy("scheduled_time")
+    .orderBy(filterOnlyNumber("scheduled_time"))
     .orderBy("id")
     .limit(limit)
     .execute();
