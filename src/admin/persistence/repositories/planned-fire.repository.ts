@@ -141,7 +141,7 @@ export async function markFiresDispatched(trx: Kysely<Database>, ids: readonly n
 /**
  * PLANNED fires due by `dueBefore` that `owner` may take over: unowned ones (released by an admin that stopped,
  * or follow-ups planned without an owner) and other admins' fires whose lease has run out (their admin died),
- * earliest first. Claim each with `claimPlannedFire` before dispatching it.
+ * earliest first. Claim them with `claimPlannedFires` before dispatching them.
  *
  * An unowned fire has no lease (0: see `newFireRows` and `releaseFires`), so "unowned or lease run out" is
  * `lease_until <= now` alone, which the (state, lease_until) index finds directly. Through the (state,
