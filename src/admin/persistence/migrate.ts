@@ -7,6 +7,7 @@ import * as jobUid from "./migrations/0004-job-uid.js";
 import * as requestKeys from "./migrations/0005-request-keys.js";
 import * as runIndexes from "./migrations/0006-run-indexes.js";
 import * as reportSlots from "./migrations/0007-report-slots.js";
+import * as fireIndex from "./migrations/0008-fire-index.js";
 import type { Database } from "./tables/index.js";
 
 /**
@@ -21,6 +22,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0005-request-keys": requestKeys,
   "0006-run-indexes": runIndexes,
   "0007-report-slots": reportSlots,
+  "0008-fire-index": fireIndex,
 };
 
 /**

@@ -8,6 +8,14 @@ const DELETE_BATCH = 1_000;
 const LEASE_NAME = "retention";
 /** Idempotency keys of CreateJob/TriggerJob are honoured for at least this long (the contract says 24 h). */
 const REQUEST_KEY_TTL_MS = DAY_MS;
+/**
+ * A dispatched planned fire is kept this long past its lease. After its dispatch it only guards its (job, instant)
+ * key against being planned a second time, which needs a schedule to come back to that instant: planning only moves
+ * a job's next fire time forward, and a restart or an edit computes it from the present, so a day covers any
+ * clock difference between admins with a wide margin. Keeping fires as long as runs would double what the
+ * scheduler stores and make every insert into the fires' unique key slower as the table grows.
+ */
+const DISPATCHED_FIRE_TTL_MS = DAY_MS;
 
 export interface RetentionResult {
   readonly ran: boolean;
@@ -29,10 +37,10 @@ async function deleteInBatches(deleteBatch: (limit: number) => Promise<number>):
 }
 
 /**
- * Deletes finished runs (and dispatched planned fires) older than the retention period, and idempotency keys
- * older than 24 h, in batches, at most once a day across the cluster: the admin that takes the daily lease does
- * it, the others skip. The lease is kept for the day (not released) because it doubles as the record of when the
- * cleanup last ran. Retention 0 keeps every run, but request keys still expire.
+ * Deletes finished runs older than the retention period, planned fires dispatched more than a day ago and
+ * idempotency keys older than 24 h, in batches, at most once a day across the cluster: the admin that takes the
+ * daily lease does it, the others skip. The lease is kept for the day (not released) because it doubles as the record of when the
+ * cleanup last ran. Retention 0 keeps every run, but dispatched fires and request keys still expire.
  */
 export async function runRetention(db: Kysely<Database>, nodeId: string, retentionDays: number, now: number, logger: Logger): Promise<RetentionResult> {
   // The holder of an unexpired lease (this admin included) already ran today's cleanup.
@@ -44,10 +52,8 @@ export async function runRetention(db: Kysely<Database>, nodeId: string, retenti
   let firesDeleted = 0;
   let requestKeysDeleted: number;
   try {
-    if (retentionDays > 0) {
-      runsDeleted = await deleteInBatches((limit) => deleteFinishedRunsBefore(db, before, limit));
-      firesDeleted = await deleteInBatches((limit) => deleteDispatchedFiresBefore(db, before, limit));
-    }
+    if (retentionDays > 0) runsDeleted = await deleteInBatches((limit) => deleteFinishedRunsBefore(db, before, limit));
+    firesDeleted = await deleteInBatches((limit) => deleteDispatchedFiresBefore(db, now - DISPATCHED_FIRE_TTL_MS, limit));
     requestKeysDeleted = await deleteInBatches((limit) => deleteRequestKeysBefore(db, now - REQUEST_KEY_TTL_MS, limit));
   } catch (error) {
     // Give the lease back so that the cleanup is tried again soon rather than tomorrow.

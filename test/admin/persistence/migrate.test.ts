@@ -11,7 +11,7 @@ import * as m0006 from "../../../src/admin/persistence/migrations/0006-run-index
 import * as m0007 from "../../../src/admin/persistence/migrations/0007-report-slots.js";
 
 /** Every migration of this version, in the order they apply. */
-const ALL_MIGRATIONS = ["0001-initial", "0002-follow-ups", "0003-user-disabled", "0004-job-uid", "0005-request-keys", "0006-run-indexes", "0007-report-slots"];
+const ALL_MIGRATIONS = ["0001-initial", "0002-follow-ups", "0003-user-disabled", "0004-job-uid", "0005-request-keys", "0006-run-indexes", "0007-report-slots", "0008-fire-index"];
 
 const TABLES = [
   "jw_executor_group",
@@ -86,6 +86,12 @@ describe("migrateToLatest()", () => {
             "jw_run_trigger_time_idx",
           ].sort(),
         );
+      });
+
+      it("leaves jw_planned_fire with its unique key and the lease index only (0008: none by state and instant)", async () => {
+        const { database } = await fresh(dialect);
+        await migrateToLatest(database.db);
+        expect(await indexNames(database, dialect, "jw_planned_fire")).toEqual(["jw_planned_fire_job_id_scheduled_time_origin_run_id_uq", "jw_planned_fire_state_lease_until_idx"]);
       });
 
       it("0007 moves each day's report counts into slot 0 of the slotted table and drops the old table", async () => {

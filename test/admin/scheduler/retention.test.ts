@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { finishRun, getRequestKey, getRun, insertRequestKey, insertRun } from "../../../src/admin/persistence/index.js";
+import { finishRun, getRequestKey, getRun, inTransaction, insertPlannedFires, insertRequestKey, insertRun, listPlannedFires, markFiresDispatched } from "../../../src/admin/persistence/index.js";
 import { runRetention } from "../../../src/admin/scheduler/retention.js";
 import { silentLogger } from "../../../src/shared/logger.js";
 import { describeEachDatabase } from "../../helpers/databases.js";
@@ -46,5 +46,29 @@ describeEachDatabase("retention", (getDb) => {
     expect(await getRun(getDb(), old.id)).toBeDefined();
     expect(await getRequestKey(getDb(), staleKey)).toBeUndefined();
     expect((await getRequestKey(getDb(), freshKey))?.resources).toEqual(["jobs/2"]);
+  });
+
+  it("deletes planned fires dispatched more than a day ago, whatever the run retention, and keeps undispatched ones", async () => {
+    const at = NOW + 20 * DAY;
+    const { job } = await seedJob(getDb());
+    const leaseMs = 1_500;
+    // An old dispatched fire, a recent dispatched one and an old one still PLANNED (its admin died, say).
+    const instants = [at - 3 * DAY, at - DAY + 3600_000, at - 3 * DAY + 1_000];
+    await insertPlannedFires(
+      getDb(),
+      instants.map((scheduledTime) => ({ jobId: job.id, scheduledTime, triggerType: "SCHEDULE" as const, owner: "admin-a", leaseUntil: scheduledTime + leaseMs })),
+      at - 3 * DAY,
+    );
+    const fires = await listPlannedFires(getDb(), { jobId: job.id }, 10);
+    const idAt = (instant: number): number => fires.find((f) => f.scheduledTime === instant)?.id ?? 0;
+    await inTransaction(getDb(), (trx) => markFiresDispatched(trx, [idAt(instants[0] as number), idAt(instants[1] as number)], at - DAY, "admin-a"));
+
+    // Run retention 0 keeps every run; the fires' own day applies all the same.
+    const result = await runRetention(getDb(), "admin-a", 0, at, silentLogger);
+    expect(result.firesDeleted).toBe(1);
+    expect((await listPlannedFires(getDb(), { jobId: job.id }, 10)).map((f) => [f.scheduledTime, f.state])).toEqual([
+      [instants[2], "PLANNED"],
+      [instants[1], "DISPATCHED"],
+    ]);
   });
 });

@@ -195,13 +195,17 @@ export async function releaseFires(db: Kysely<Database>, owner: string): Promise
   return toNumber(result.numUpdatedRows);
 }
 
-/** Deletes up to `limit` DISPATCHED fires planned before `before` (retention); returns how many went. */
+/**
+ * Deletes up to `limit` DISPATCHED fires whose lease ended before `before`; returns how many went. They are found
+ * through the (state, lease_until) index; a fire's lease ends a little after its instant, so these are the fires
+ * dispatched longest ago.
+ */
 export async function deleteDispatchedFiresBefore(db: Kysely<Database>, before: number, limit: number): Promise<number> {
   const ids = await db
     .selectFrom("jw_planned_fire")
     .select("id")
     .where("state", "=", "DISPATCHED")
-    .where("scheduled_time", "<", before)
+    .where("lease_until", "<", before)
     .limit(limit)
     .execute();
   if (ids.length === 0) return 0;
