@@ -39,8 +39,9 @@ async function deleteInBatches(deleteBatch: (limit: number) => Promise<number>):
 /**
  * Deletes finished runs older than the retention period, planned fires dispatched more than a day ago and
  * idempotency keys older than 24 h, in batches, at most once a day across the cluster: the admin that takes the
- * daily lease does it, the others skip. The lease is kept for the day (not released) because it doubles as the record of when the
- * cleanup last ran. Retention 0 keeps every run, but dispatched fires and request keys still expire.
+ * daily lease does it, the others skip. The lease is kept for the day (not released) because it doubles as the
+ * record of when the cleanup last ran. Retention 0 keeps every run, but dispatched fires and request keys still
+ * expire.
  */
 export async function runRetention(db: Kysely<Database>, nodeId: string, retentionDays: number, now: number, logger: Logger): Promise<RetentionResult> {
   // The holder of an unexpired lease (this admin included) already ran today's cleanup.
