@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Selectable } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import { PLANNED_FIRE_STATES, TRIGGER_TYPES, type PlannedFire, type PlannedFireState } from "../../domain/index.js";
 import { insertRowsIgnoringDuplicates, insertRowsIgnoringDuplicatesReturning } from "../bulk-insert.js";
 import { filterOnly, filterOnlyNumber, inList, toNumber, updateReturnsRows } from "../dialect.js";
@@ -39,16 +39,35 @@ export async function insertPlannedFiresReturning(db: Kysely<Database>, fires: r
   let count = 0;
   let inserted: PlannedFire[] | undefined = [];
   for (let start = 0; start < fires.length; start += INSERT_CHUNK) {
-    const result = await insertRowsIgnoringDuplicatesReturning(db, "jw_planned_fire", newFireRows(fires.slice(start, start + INSERT_CHUNK), now));
+    const rows = newFireRows(fires.slice(start, start + INSERT_CHUNK), now);
+    const result = await insertRowsIgnoringDuplicatesReturning(db, "jw_planned_fire", rows, ["id", "job_id", "scheduled_time", "origin_run_id"]);
     count += result.count;
     if (result.rows === undefined) inserted = undefined;
-    else if (inserted !== undefined) for (const row of result.rows) inserted.push(rowToFire(row));
+    else if (inserted !== undefined) inserted.push(...withReturnedIds(rows, result.rows));
   }
   return { count, fires: inserted?.sort((a, b) => a.id - b.id) };
 }
 
+/**
+ * The inserted fires from the rows this call wrote and the ids the insert returned with each new fire's unique key.
+ * Of rows sharing a key, the first is the one inserted (the others conflicted with it).
+ */
+function withReturnedIds(rows: readonly Omit<Selectable<PlannedFireTable>, "id">[], returned: readonly Record<"id" | "job_id" | "scheduled_time" | "origin_run_id", unknown>[]): PlannedFire[] {
+  const key = (jobId: number, scheduledTime: number, originRunId: number): string => `${jobId}:${scheduledTime}:${originRunId}`;
+  const written = new Map<string, Omit<Selectable<PlannedFireTable>, "id">>();
+  for (const row of rows) {
+    const rowKey = key(row.job_id, row.scheduled_time, row.origin_run_id);
+    if (!written.has(rowKey)) written.set(rowKey, row);
+  }
+  return returned.map((ids) => {
+    const row = written.get(key(int(ids.job_id), int(ids.scheduled_time), int(ids.origin_run_id)));
+    if (row === undefined) throw new Error(`the database returned planned fire ${String(ids.id)}, which this insert did not write`);
+    return rowToFire({ ...row, id: int(ids.id) });
+  });
+}
+
 /** The rows of new fires. An unowned fire gets no lease, which is what `listDispatchableFires` relies on. */
-function newFireRows(fires: readonly NewPlannedFire[], now: number): Insertable<PlannedFireTable>[] {
+function newFireRows(fires: readonly NewPlannedFire[], now: number): Omit<Selectable<PlannedFireTable>, "id">[] {
   return fires.map((fire) => ({
     job_id: fire.jobId,
     scheduled_time: fire.scheduledTime,
