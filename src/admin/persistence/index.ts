@@ -37,7 +37,6 @@ export type { ExecutorGroupFilter, ExecutorGroupPatch, NewExecutorGroup } from "
 export { GLUE_VERSIONS_KEPT, getGlueVersion, insertGlueVersion, listGlueVersions, listGlueVersionsPage } from "./repositories/glue-version.repository.js";
 export type { NewGlueVersion } from "./repositories/glue-version.repository.js";
 export {
-  advanceJobSchedule,
   resumeDelayedJob,
   countJobs,
   countJobsInGroup,
@@ -47,7 +46,6 @@ export {
   getJobsByUid,
   getJobUids,
   insertJob,
-  listDueJobs,
   listJobs,
   listParentJobIds,
   setJobGlueSource,
@@ -59,7 +57,6 @@ export { claimDueJobs, getDispatchJobs, getJobFollowUps } from "./repositories/j
 export type { DispatchJob, DueJob, JobFollowUps } from "./repositories/job-hot-path.repository.js";
 export { getLease, releaseLease, tryAcquireLease } from "./repositories/lease.repository.js";
 export {
-  claimPlannedFire,
   claimPlannedFires,
   deleteDispatchedFiresBefore,
   getPlannedFire,

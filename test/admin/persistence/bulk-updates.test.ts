@@ -251,4 +251,18 @@ describeEachDatabase("set-based updates of the scheduler's hot path", (getDb) =>
     await expect(plans).rejects.toThrow(/1 of 2 claimed jobs changed under the claim/);
     expect(await Promise.all([getJob(getDb(), running.id), getJob(getDb(), stopped.id)])).toEqual(before);
   });
+
+  it("applyJobPlans lets exactly one of several admins advance a job they claimed from the same reading", async () => {
+    const { group } = await seedJob(getDb());
+    const job = await insertJob(getDb(), newJob(group.id, { name: "raced plan" }), 1_000);
+    await getDb().updateTable("jw_job").set({ state: "RUNNING", next_fire_time: 60_000, last_fire_time: 0 }).where("id", "=", job.id).execute();
+    const plan = (next: number) => [{ id: job.id, expectedNextFireTime: 60_000, schedule: { state: "RUNNING" as const, nextFireTime: next, lastFireTime: 60_000 } }];
+
+    const outcomes = await Promise.allSettled([61_000, 62_000, 63_000].map((next) => inTransaction(getDb(), (trx) => applyJobPlans(trx, plan(next), 80))));
+
+    const won = outcomes.flatMap((outcome, i) => (outcome.status === "fulfilled" ? [61_000 + i * 1_000] : []));
+    expect(won).toHaveLength(1);
+    for (const outcome of outcomes) if (outcome.status === "rejected") expect(String(outcome.reason)).toMatch(/1 of 1 claimed jobs changed under the claim/);
+    expect(await getJob(getDb(), job.id)).toMatchObject({ nextFireTime: won[0], lastFireTime: 60_000 });
+  });
 });

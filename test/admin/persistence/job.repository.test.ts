@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  advanceJobSchedule,
   countJobs,
   countJobsInGroup,
   deleteJob,
@@ -12,7 +11,6 @@ import {
   insertJob,
   insertPlannedFires,
   insertRun,
-  listDueJobs,
   listJobs,
   setJobSchedule,
   updateJob,
@@ -120,30 +118,6 @@ describeEachDatabase("job repository", (getDb) => {
       const started = await setJobSchedule(getDb(), job.id, { state: "RUNNING", nextFireTime: 10_000, lastFireTime: 0 }, 3_000);
       expect(started).toMatchObject({ state: "RUNNING", nextFireTime: 10_000, lastFireTime: 0, version: 1, updateTime: 3_000 });
       expect(await setJobSchedule(getDb(), 987_654, { state: "STOPPED", nextFireTime: 0, lastFireTime: 0 }, 1)).toBeUndefined();
-    });
-  });
-
-  describe("listDueJobs() / advanceJobSchedule()", () => {
-    it("lists RUNNING jobs due by an instant, earliest first", async () => {
-      const base = 8_000_000_000_000;
-      const { job: late } = await seedJob(getDb());
-      const { job: early } = await seedJob(getDb());
-      const { job: notDue } = await seedJob(getDb());
-      const { job: stopped } = await seedJob(getDb());
-      await setJobSchedule(getDb(), late.id, { state: "RUNNING", nextFireTime: base + 20, lastFireTime: 0 }, 1);
-      await setJobSchedule(getDb(), early.id, { state: "RUNNING", nextFireTime: base + 10, lastFireTime: 0 }, 1);
-      await setJobSchedule(getDb(), notDue.id, { state: "RUNNING", nextFireTime: base + 99, lastFireTime: 0 }, 1);
-      await setJobSchedule(getDb(), stopped.id, { state: "STOPPED", nextFireTime: base + 5, lastFireTime: 0 }, 1);
-      const due = (await listDueJobs(getDb(), base + 50, 100)).filter((j) => j.nextFireTime >= base);
-      expect(due.map((j) => j.id)).toEqual([early.id, late.id]);
-    });
-
-    it("advances a job once when several admins race on the same planned fire", async () => {
-      const { job } = await seedJob(getDb());
-      await setJobSchedule(getDb(), job.id, { state: "RUNNING", nextFireTime: 1_000, lastFireTime: 0 }, 1);
-      const results = await Promise.all([1, 2, 3].map(() => advanceJobSchedule(getDb(), job.id, 1_000, { nextFireTime: 2_000, lastFireTime: 1_000 }, 5)));
-      expect(results.filter(Boolean)).toHaveLength(1);
-      expect(await getJob(getDb(), job.id)).toMatchObject({ nextFireTime: 2_000, lastFireTime: 1_000 });
     });
   });
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  claimPlannedFire,
   claimPlannedFires,
   getPlannedFire,
   inTransaction,
@@ -186,19 +185,25 @@ describeEachDatabase("planned-fire repository", (getDb, dialect) => {
     });
   });
 
-  describe("claimPlannedFire()", () => {
-    it("lets an owner claim an unclaimed fire, renew it, and another take it over only after the lease ran out", async () => {
+  describe("claimPlannedFires() racing itself", () => {
+    it("gives each abandoned fire to exactly one of several admins claiming at once, and none before its lease ran out", async () => {
       const { job } = await seedJob(getDb());
-      await insertPlannedFires(getDb(), [{ jobId: job.id, scheduledTime: 1_000, triggerType: "SCHEDULE" }], 1);
-      const [fire] = await listPlannedFires(getDb(), { jobId: job.id }, 1);
-      const id = fire?.id ?? 0;
-      expect(await claimPlannedFire(getDb(), id, "admin-a", 2_000, 1_000)).toBe(true);
-      expect(await claimPlannedFire(getDb(), id, "admin-b", 2_500, 1_500)).toBe(false);
-      expect(await claimPlannedFire(getDb(), id, "admin-a", 3_000, 1_900)).toBe(true);
-      expect(await claimPlannedFire(getDb(), id, "admin-b", 4_000, 3_000)).toBe(true);
-      expect(await getPlannedFire(getDb(), id)).toMatchObject({ owner: "admin-b", leaseUntil: 4_000 });
-      await dispatch(id, 3_100, "admin-b");
-      expect(await claimPlannedFire(getDb(), id, "admin-b", 5_000, 3_200)).toBe(false);
+      const dead = uniqueName("dead");
+      const instants = [1_000, 2_000, 3_000];
+      await insertPlannedFires(getDb(), instants.map((t) => ({ jobId: job.id, scheduledTime: t, triggerType: "SCHEDULE" as const, owner: dead, leaseUntil: t + 1_500 })), 1);
+      const ids = (await listPlannedFires(getDb(), { jobId: job.id }, 10)).map((f) => f.id);
+      // At 2 000 every lease (2 500 and later) still holds.
+      expect(await claimPlannedFires(getDb(), ids, uniqueName("early"), 2_000, 2_000)).toEqual([]);
+
+      const admins = [uniqueName("a"), uniqueName("b"), uniqueName("c")];
+      const claims = await Promise.all(admins.map((admin) => claimPlannedFires(getDb(), ids, admin, 2_000, 10_000)));
+      expect(claims.flat().map((f) => f.id).sort((x, y) => x - y)).toEqual([...ids].sort((x, y) => x - y));
+      // Each fire is stored as the one admin's that got it, leased 2 s past now.
+      const stored = await listPlannedFires(getDb(), { jobId: job.id }, 10);
+      for (const fire of stored) {
+        const winner = admins.find((_, i) => claims[i]?.some((f) => f.id === fire.id));
+        expect(fire).toMatchObject({ owner: winner, leaseUntil: 12_000, state: "PLANNED" });
+      }
     });
   });
 });

@@ -87,7 +87,8 @@ export async function getJobFollowUps(db: Kysely<Database>, ids: readonly number
 /** What planning a claimed job reads: its schedule, misfire policy and fire times. */
 export type DueJob = Pick<Job, "id" | "scheduleType" | "scheduleConf" | "timeZone" | "misfireStrategy" | "nextFireTime" | "lastFireTime">;
 
-export function dueJobsQuery(db: Kysely<Database>, dueBefore: number, limit: number) {
+/** RUNNING jobs whose next fire is due at or before `dueBefore`, earliest first (ties by id), at most `limit`. */
+function dueJobsQuery(db: Kysely<Database>, dueBefore: number, limit: number) {
   return db
     .selectFrom("jw_job")
     .where("state", "=", "RUNNING")

@@ -17,7 +17,7 @@ import { checkPageRequest, EMPTY_PAGE, toPage, type Page, type PageRequest } fro
 import { enumValue, int, numberList, stringList, toJson } from "../row-values.js";
 import type { Database, JobTable } from "../tables/index.js";
 import { inTransaction } from "../transaction.js";
-import { dueJobsQuery, retryPolicyOf } from "./job-hot-path.repository.js";
+import { retryPolicyOf } from "./job-hot-path.repository.js";
 
 /** A new job: its definition and initial GLUE source. It starts STOPPED with no fire planned. */
 export type NewJob = JobDefinition & Pick<Job, "glueSource" | "glueRemark">;
@@ -220,33 +220,6 @@ export async function setJobSchedule(db: Kysely<Database>, id: number, schedule:
     .executeTakeFirst();
   if (toNumber(result.numUpdatedRows) === 0) return undefined;
   return getJob(db, id);
-}
-
-/**
- * Moves a RUNNING job's schedule forward only if its next fire time is still `expectedNextFireTime`, so that of
- * several admins planning the same fire exactly one advances the job. Returns whether this call did.
- */
-export async function advanceJobSchedule(
-  db: Kysely<Database>,
-  id: number,
-  expectedNextFireTime: number,
-  schedule: Pick<Job, "nextFireTime" | "lastFireTime">,
-  now: number,
-): Promise<boolean> {
-  const result = await db
-    .updateTable("jw_job")
-    .set({ next_fire_time: schedule.nextFireTime, last_fire_time: schedule.lastFireTime, update_time: now })
-    .where("id", "=", id)
-    .where("state", "=", "RUNNING")
-    .where("next_fire_time", "=", expectedNextFireTime)
-    .executeTakeFirst();
-  return toNumber(result.numUpdatedRows) > 0;
-}
-
-/** RUNNING jobs whose next fire is due at or before `dueBefore`, earliest first (the scheduler's scan). */
-export async function listDueJobs(db: Kysely<Database>, dueBefore: number, limit: number): Promise<Job[]> {
-  const rows = await dueJobsQuery(db, dueBefore, limit).selectAll().execute();
-  return rows.map(rowToJob);
 }
 
 /**

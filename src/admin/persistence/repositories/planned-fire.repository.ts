@@ -97,23 +97,8 @@ export async function listPlannedFires(db: Kysely<Database>, filter: PlannedFire
 }
 
 /**
- * Claims a PLANNED fire for `owner` until `leaseUntil`, if it is unclaimed, already this owner's, or its lease
- * has run out (the claiming admin died). Returns whether this owner now holds it.
- */
-export async function claimPlannedFire(db: Kysely<Database>, id: number, owner: string, leaseUntil: number, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable("jw_planned_fire")
-    .set({ owner, lease_until: leaseUntil })
-    .where("id", "=", id)
-    .where("state", "=", "PLANNED")
-    .where((eb) => eb.or([eb("owner", "=", ""), eb("owner", "=", owner), eb("lease_until", "<=", now)]))
-    .executeTakeFirst();
-  return toNumber(result.numUpdatedRows) > 0;
-}
-
-/**
- * `claimPlannedFire` for many fires with one UPDATE: takes every listed fire that is still PLANNED and unowned
- * or past its lease, with a lease of `leaseMs` past the later of its instant and now, and returns the fires this
+ * Claims many fires for `owner` with one UPDATE: takes every listed fire that is still PLANNED and unowned or past
+ * its lease (its admin died or stopped), with a lease of `leaseMs` past the later of its instant and now, and returns the fires this
  * owner holds afterwards. Concurrent claimers are serialised by the row locks the UPDATE takes, and each one
  * re-checks the lease condition on the latest row, so every fire ends with exactly one of them.
  */
