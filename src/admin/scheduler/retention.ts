@@ -50,7 +50,7 @@ export async function runRetention(db: Kysely<Database>, nodeId: string, retenti
   if (!(await tryAcquireLease(db, LEASE_NAME, nodeId, DAY_MS, now))) return NOT_RUN;
   const before = now - retentionDays * DAY_MS;
   let runsDeleted = 0;
-  let firesDeleted = 0;
+  let firesDeleted: number;
   let requestKeysDeleted: number;
   try {
     if (retentionDays > 0) runsDeleted = await deleteInBatches((limit) => deleteFinishedRunsBefore(db, before, limit));
