@@ -3,7 +3,7 @@ import { JobFailure, NonRetryableJobFailure } from "./errors.js";
 import type { RunLogWriter } from "./run-log.js";
 import type { RunContext } from "./types.js";
 
-/** What a run context is built from: the run's identity and its two channels, the log and the abort signal. */
+/** The run a context is built for: its identity and param. */
 export interface RunContextSource {
   readonly param: string;
   readonly jobId: number;
@@ -11,16 +11,13 @@ export interface RunContextSource {
   readonly shardIndex: number;
   readonly shardTotal: number;
   readonly attempt: number;
-  readonly log: RunLogWriter;
-  readonly signal: AbortSignal;
 }
 
 /**
  * Builds the context handed to a handler. It is a frozen plain object so that a handler can destructure it
  * (`async ({ param, log }) => …`) without losing `this`.
  */
-export function createRunContext(source: RunContextSource): RunContext {
-  const writer = source.log;
+export function createRunContext(source: RunContextSource, writer: RunLogWriter, signal: AbortSignal): RunContext {
   return Object.freeze({
     param: source.param,
     jobId: source.jobId,
@@ -29,7 +26,7 @@ export function createRunContext(source: RunContextSource): RunContext {
     shardTotal: source.shardTotal,
     attempt: source.attempt,
     logFile: writer.file,
-    signal: source.signal,
+    signal,
     log(message: unknown, ...args: unknown[]): void {
       writer.line(format(message, ...args));
     },

@@ -112,7 +112,7 @@ export class RunExecution {
     // A run killed while its handler's init was running must not start the handler afterwards.
     if (signal.aborted) return this.abortOutcome ?? { state: "KILLED", message: "aborted", nonRetryable: false };
     const { spec } = this;
-    const ctx = createRunContext({ ...spec, log, signal });
+    const ctx = createRunContext(spec, log, signal);
     try {
       const value = await this.handler.run(ctx);
       return { state: "SUCCEEDED", message: value === undefined || value === null ? "" : typeof value === "string" ? value : describeError(value), nonRetryable: false };

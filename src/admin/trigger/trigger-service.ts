@@ -145,6 +145,7 @@ export class TriggerService {
     const runs: Run[] = [];
     for (let shardIndex = 0; shardIndex < shardTotal; shardIndex++) {
       // Shard 0 is the batch; the other shards point at it.
+      // Overrides of keys `first` has, which keeps V8 on its fast path (see singleRun).
       runs.push(await insertRun(db, { ...first, shardIndex, shardTotal, batchId: runs[0]?.id ?? 0 }));
     }
     return runs;
@@ -170,11 +171,16 @@ export class TriggerService {
     return out;
   }
 
-  /** The one run of a fire that makes one: a retry of one shard, or a plain (or single-address broadcast) fire. */
+  /**
+   * The one run of a fire that makes one: a retry of one shard, or a plain (or single-address broadcast) fire.
+   * Written out field by field rather than spread from a common part: on Node 20 an object literal that spreads
+   * another and then adds keys it lacks costs microseconds (V8 leaves its fast path), and this runs for every run.
+   */
   private singleRun(prepared: PreparedFire): NewRun {
     const { request, triggerTime } = prepared;
     const { job, group, retryOf } = request;
-    const base = {
+    const retry = retryOf !== undefined;
+    return {
       jobId: job.id,
       groupId: group.id,
       fireId: request.fireId ?? 0,
@@ -183,20 +189,15 @@ export class TriggerService {
       triggerTime,
       executorAddress: "",
       handler: job.handler,
+      // A retry repeats its run's shard with its param, one attempt further, in the same batch.
+      param: retry ? retryOf.param : (request.param ?? job.param),
+      shardIndex: retry ? retryOf.shardIndex : 0,
+      shardTotal: retry ? retryOf.shardTotal : 1,
+      attempt: retry ? retryOf.attempt + 1 : 0,
+      retriesLeft: retry ? Math.max(0, retryOf.retriesLeft - 1) : job.retry.count,
+      originRunId: retry ? retryOf.id : (request.originRunId ?? 0),
+      batchId: retry ? retryOf.batchId : 0,
     };
-    if (retryOf !== undefined) {
-      return {
-        ...base,
-        param: retryOf.param,
-        shardIndex: retryOf.shardIndex,
-        shardTotal: retryOf.shardTotal,
-        attempt: retryOf.attempt + 1,
-        retriesLeft: Math.max(0, retryOf.retriesLeft - 1),
-        originRunId: retryOf.id,
-        batchId: retryOf.batchId,
-      };
-    }
-    return { ...base, param: request.param ?? job.param, shardIndex: 0, shardTotal: 1, attempt: 0, retriesLeft: job.retry.count, originRunId: request.originRunId ?? 0 };
   }
 
   /**
@@ -207,7 +208,8 @@ export class TriggerService {
    * executor that cannot hold runs gets its run at the instant (`early.untilInstant`).
    */
   dispatchAll(runs: readonly Run[], prepared: PreparedFire, early?: EarlyDispatch): Promise<Run[]> {
-    const plan: DispatchPlan = { ...prepared, startedAt: this.deps.now(), early };
+    // Field by field, not `{ ...prepared, … }`: see singleRun.
+    const plan: DispatchPlan = { request: prepared.request, addresses: prepared.addresses, addressType: prepared.addressType, triggerTime: prepared.triggerTime, startedAt: this.deps.now(), early };
     this.deps.metrics.fireDispatched(prepared.request.triggerType, Math.max(0, plan.startedAt - prepared.request.scheduledTime));
     // A trigger slot covers routing and the executor call; the result is stored after the slot is given back, so
     // that a busy database delays the records, not the calls of the runs behind them.
@@ -305,14 +307,20 @@ export class TriggerService {
   }
 
   private async record(run: Run, result: TriggerResult, plan: DispatchPlan): Promise<Run> {
-    const { report, ...outcome } = result;
     if (result.triggerState !== "FAILED") {
       // The hot path: one conditional UPDATE, no read-back. The returned run reflects what was written; a result
       // that raced ahead of this answer (the run already final) is kept by the update's condition. A run sent ahead
       // of its instant may have its acceptance written together with its result (see AcceptedWriter).
       const now = this.deps.now();
-      await this.deps.accepted.write(run.id, { ...outcome, triggerReport: report }, now, plan.early === undefined ? undefined : plan.triggerTime);
-      return { ...run, ...outcome, triggerReport: report, updateTime: now };
+      const outcome: TriggerOutcome = {
+        triggerState: result.triggerState,
+        executorAddress: result.executorAddress,
+        triggerReport: result.report,
+        state: result.state,
+        deadlineTime: result.deadlineTime,
+      };
+      await this.deps.accepted.write(run.id, outcome, now, plan.early === undefined ? undefined : plan.triggerTime);
+      return { ...run, ...outcome, updateTime: now };
     }
     return this.failures.submit({ run, result });
   }

@@ -39,35 +39,61 @@ export async function insertPlannedFiresReturning(db: Kysely<Database>, fires: r
   let count = 0;
   let inserted: PlannedFire[] | undefined = [];
   for (let start = 0; start < fires.length; start += INSERT_CHUNK) {
-    const rows = newFireRows(fires.slice(start, start + INSERT_CHUNK), now);
+    const chunk = fires.slice(start, start + INSERT_CHUNK);
+    const rows = newFireRows(chunk, now);
     const result = await insertRowsIgnoringDuplicatesReturning(db, "jw_planned_fire", rows, ["id", "job_id", "scheduled_time", "origin_run_id"]);
     count += result.count;
     if (result.rows === undefined) inserted = undefined;
-    else if (inserted !== undefined) inserted.push(...withReturnedIds(rows, result.rows));
+    else if (inserted !== undefined) for (const fire of withReturnedIds(chunk, rows, result.rows)) inserted.push(fire);
   }
   return { count, fires: inserted?.sort((a, b) => a.id - b.id) };
 }
 
 /**
- * The inserted fires from the rows this call wrote and the ids the insert returned with each new fire's unique key.
- * Of rows sharing a key, the first is the one inserted (the others conflicted with it).
+ * The inserted fires: the rows this call wrote, with the ids the insert returned next to each new fire's unique key.
+ * Of rows sharing a key, the first is the one inserted (the others conflicted with it). Built field by field from
+ * what was written, not converted back from database rows: a planning round returns thousands.
  */
-function withReturnedIds(rows: readonly Omit<Selectable<PlannedFireTable>, "id">[], returned: readonly Record<"id" | "job_id" | "scheduled_time" | "origin_run_id", unknown>[]): PlannedFire[] {
-  const key = (jobId: number, scheduledTime: number, originRunId: number): string => `${jobId}:${scheduledTime}:${originRunId}`;
-  const written = new Map<string, Omit<Selectable<PlannedFireTable>, "id">>();
-  for (const row of rows) {
-    const rowKey = key(row.job_id, row.scheduled_time, row.origin_run_id);
-    if (!written.has(rowKey)) written.set(rowKey, row);
-  }
+function withReturnedIds(
+  fires: readonly NewPlannedFire[],
+  rows: readonly NewFireRow[],
+  returned: readonly Record<"id" | "job_id" | "scheduled_time" | "origin_run_id", unknown>[],
+): PlannedFire[] {
+  // Row positions by job first: a planning batch writes a handful of fires per job.
+  const byJob = new Map<number, number[]>();
+  rows.forEach((row, i) => {
+    const list = byJob.get(row.job_id);
+    if (list === undefined) byJob.set(row.job_id, [i]);
+    else list.push(i);
+  });
   return returned.map((ids) => {
-    const row = written.get(key(int(ids.job_id), int(ids.scheduled_time), int(ids.origin_run_id)));
-    if (row === undefined) throw new Error(`the database returned planned fire ${String(ids.id)}, which this insert did not write`);
-    return rowToFire({ ...row, id: int(ids.id) });
+    const jobId = int(ids.job_id);
+    const scheduledTime = int(ids.scheduled_time);
+    const originRunId = int(ids.origin_run_id);
+    const i = byJob.get(jobId)?.find((at) => rows[at]?.scheduled_time === scheduledTime && rows[at]?.origin_run_id === originRunId);
+    const row = i === undefined ? undefined : rows[i];
+    const fire = i === undefined ? undefined : fires[i];
+    if (row === undefined || fire === undefined) throw new Error(`the database returned planned fire ${String(ids.id)}, which this insert did not write`);
+    return {
+      id: int(ids.id),
+      jobId,
+      scheduledTime,
+      triggerType: fire.triggerType,
+      state: "PLANNED",
+      owner: row.owner,
+      leaseUntil: row.lease_until,
+      createTime: row.create_time,
+      dispatchTime: 0,
+      originRunId,
+    };
   });
 }
 
+/** A new fire's row, as `newFireRows` writes it. */
+type NewFireRow = Omit<Selectable<PlannedFireTable>, "id">;
+
 /** The rows of new fires. An unowned fire gets no lease, which is what `listDispatchableFires` relies on. */
-function newFireRows(fires: readonly NewPlannedFire[], now: number): Omit<Selectable<PlannedFireTable>, "id">[] {
+function newFireRows(fires: readonly NewPlannedFire[], now: number): NewFireRow[] {
   return fires.map((fire) => ({
     job_id: fire.jobId,
     scheduled_time: fire.scheduledTime,
