@@ -76,7 +76,8 @@ export interface AdminOptions {
    */
   schedulerEnabled?: boolean;
   /**
-   * Fires up to this far ahead are planned and held in memory, to be dispatched at their millisecond.
+   * A job is claimed for planning once its next fire is this close; its fires up to twice this far ahead are then
+   * planned and held in memory, to be dispatched at their millisecond.
    * @default 5000
    */
   preReadMs?: number;

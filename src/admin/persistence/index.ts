@@ -57,6 +57,7 @@ export { claimDueJobs, getDispatchJobs, getJobFollowUps } from "./repositories/j
 export type { DispatchJob, DueJob, JobFollowUps } from "./repositories/job-hot-path.repository.js";
 export { getLease, releaseLease, tryAcquireLease } from "./repositories/lease.repository.js";
 export {
+  cancelPlannedScheduleFires,
   claimPlannedFires,
   deleteDispatchedFiresBefore,
   getPlannedFire,

@@ -22,8 +22,8 @@ export interface FirePlan {
 
 export interface PlanningInput {
   readonly now: number;
-  /** Fires up to `now + preReadMs` are planned now and dispatched at their instant. */
-  readonly preReadMs: number;
+  /** Fires up to `now + horizonMs` are planned now and dispatched at their instant. */
+  readonly horizonMs: number;
   /** A fire later than this is a misfire. */
   readonly misfireThresholdMs: number;
   readonly defaultTimeZone: string;
@@ -32,7 +32,7 @@ export interface PlanningInput {
 }
 
 /**
- * Decides the fires of one due job (its next fire time is at or before `now + preReadMs`):
+ * Decides the fires of one due job (its next fire time is at or before `now + horizonMs`):
  * - later than the misfire threshold: DO_NOTHING skips to the next instant after now; FIRE_ONCE_NOW fires once,
  *   now, however many instants were missed (trigger type MISFIRE), then continues after now;
  * - otherwise every instant up to the end of the window is planned at its exact time (late by less than the
@@ -40,8 +40,8 @@ export interface PlanningInput {
  * - FIX_DELAY plans a single fire and then waits: the next one is computed when that run finishes.
  */
 export function planFires(job: Pick<Job, "scheduleType" | "scheduleConf" | "timeZone" | "misfireStrategy" | "nextFireTime" | "lastFireTime">, input: PlanningInput): FirePlan {
-  const { now, preReadMs, misfireThresholdMs, defaultTimeZone, maxFiresPerJob } = input;
-  const windowEnd = now + preReadMs;
+  const { now, horizonMs, misfireThresholdMs, defaultTimeZone, maxFiresPerJob } = input;
+  const windowEnd = now + horizonMs;
   const fires: PlannedFireDraft[] = [];
   let next = job.nextFireTime;
   let misfired = false;

@@ -27,6 +27,15 @@ export interface PlanningBatch {
 }
 
 /**
+ * How far ahead a claimed job's fires are planned, in pre-read windows. A job is claimed once its next fire is within
+ * the pre-read window, and its fires are then planned up to twice as far: a job firing every second is claimed every
+ * five seconds or so rather than every round, and a claim (reading the job and advancing its schedule, a write of
+ * the whole job row) was a fifth of the database's work per fire. A schedule changed or stopped meanwhile cancels
+ * the fires planned for it that were not dispatched yet (see `cancelPlannedScheduleFires`).
+ */
+export const PLANNING_HORIZON_WINDOWS = 2;
+
+/**
  * One planning transaction's work (run it inside one): claims up to a batch of due jobs, writes their planned fires
  * (owned by this admin, leased until `takeoverAfterMs` past each instant) and advances their schedules, so that a
  * fire is planned if and only if its job moved past it.
@@ -64,11 +73,11 @@ function planJob(job: Parameters<typeof planFires>[0] & { readonly id: number },
   try {
     return planFires(job, {
       now,
-      preReadMs: options.preReadMs,
+      horizonMs: options.preReadMs * PLANNING_HORIZON_WINDOWS,
       misfireThresholdMs: options.misfireThresholdMs,
       defaultTimeZone: options.defaultTimeZone,
-      // A 1 s FIX_RATE job has one fire per second of the window, plus one for the window's edges.
-      maxFiresPerJob: Math.ceil(options.preReadMs / 1000) + 1,
+      // A 1 s FIX_RATE job has one fire per second of the horizon, plus one for its edges.
+      maxFiresPerJob: Math.ceil((options.preReadMs * PLANNING_HORIZON_WINDOWS) / 1000) + 1,
     });
   } catch (error) {
     // A stored schedule that no longer parses (e.g. a time zone removed from the system) must not stall the loop for

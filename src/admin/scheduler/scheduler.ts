@@ -24,7 +24,10 @@ import { groupBy } from "../../shared/group-by.js";
 export interface SchedulerOptions {
   /** Name of this admin in planned-fire leases; unique in a cluster. */
   readonly nodeId: string;
-  /** Fires up to this far ahead are planned and held in memory to be dispatched at their millisecond. */
+  /**
+   * Jobs whose next fire is this close are claimed, and their fires planned up to `PLANNING_HORIZON_WINDOWS` times
+   * this far ahead, held in memory to be dispatched at their millisecond.
+   */
   readonly preReadMs: number;
   /** Pause between two planning rounds. */
   readonly scanIntervalMs: number;
@@ -77,7 +80,7 @@ const PICKUP_LIMIT = 20_000;
  * The admin's scheduler: plans fires durably and dispatches each at its millisecond.
  *
  * Every round it claims due jobs (next fire within the pre-read window) and, in the same transaction, writes
- * their planned fires (unique per job and instant) and advances their next fire time. Several admins do this in
+ * their planned fires (unique per job and instant, up to two windows ahead) and advances their next fire time. Several admins do this in
  * parallel on MySQL/MariaDB and PostgreSQL because the claim skips rows another admin has locked. Planned fires
  * carry a lease: the planning admin holds them until a short time past their instant, then any admin may take
  * them over, so the fires of an admin that died are dispatched by the others (or by itself after a restart).

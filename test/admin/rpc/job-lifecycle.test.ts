@@ -2,6 +2,7 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { GlueType, JobState, ScheduleType } from "../../../src/gen/jobwire/v1/job_pb.js";
 import type { ConsoleClients } from "../../helpers/console-client.js";
+import { inTransaction, insertPlannedFires, listPlannedFires, markFiresDispatched } from "../../../src/admin/persistence/index.js";
 import { startFakeExecutor, type FakeExecutor } from "../../helpers/fake-executor.js";
 import { waitFor } from "../../helpers/wait-for.js";
 import { describeEachDialect, expectError, startJobTestAdmin, type JobTestAdmin } from "./job-harness.js";
@@ -77,6 +78,43 @@ describeEachDialect("JobService lifecycle", (dialect) => {
     expect(job?.nextFireTime).not.toEqual(started?.nextFireTime);
     const stopped = (await jobs.updateJob({ job: { name, schedule: { type: ScheduleType.NONE } }, updateMask: { paths: ["schedule"] } })).job;
     expect(stopped?.state).toBe(JobState.STOPPED);
+  });
+
+  it("cancels the fires planned for the old schedule when the schedule changes or the job stops, keeping retries and dispatched fires", async () => {
+    const plannedOf = async (jobId: number) =>
+      (await listPlannedFires(t.db, { jobId }, 100)).map((f) => `${f.triggerType}@${f.scheduledTime - base}:${f.state}`).sort();
+    const base = Date.now() + 3_600_000;
+    const plan = async (jobId: number) => {
+      await insertPlannedFires(
+        t.db,
+        [
+          { jobId, scheduledTime: base, triggerType: "SCHEDULE", owner: "another-admin", leaseUntil: base + 1_500 },
+          { jobId, scheduledTime: base + 1_000, triggerType: "SCHEDULE", owner: "another-admin", leaseUntil: base + 2_500 },
+          { jobId, scheduledTime: base + 2_000, triggerType: "MISFIRE", owner: "another-admin", leaseUntil: base + 3_500 },
+          { jobId, scheduledTime: base + 3_000, triggerType: "RETRY", originRunId: 77 },
+        ],
+        Date.now(),
+      );
+      // The admin holding the first one has already marked it dispatched: it runs whatever happens now.
+      const [first] = await listPlannedFires(t.db, { jobId }, 1);
+      await inTransaction(t.db, (trx) => markFiresDispatched(trx, [first?.id ?? 0], Date.now(), "another-admin"));
+    };
+    const kept = ["RETRY@3000:PLANNED", "SCHEDULE@0:DISPATCHED"];
+
+    const rescheduled = await createBean("Rescheduled with planned fires");
+    await jobs.startJob({ name: rescheduled });
+    await plan(idOf(rescheduled));
+    // A change that leaves the schedule alone cancels nothing.
+    await jobs.updateJob({ job: { name: rescheduled, param: "other" }, updateMask: { paths: ["param"] } });
+    expect(await plannedOf(idOf(rescheduled))).toHaveLength(4);
+    await jobs.updateJob({ job: { name: rescheduled, schedule: { type: ScheduleType.FIX_RATE, interval: { seconds: 7n } } }, updateMask: { paths: ["schedule"] } });
+    expect(await plannedOf(idOf(rescheduled))).toEqual(kept);
+
+    const stopped = await createBean("Stopped with planned fires");
+    await jobs.startJob({ name: stopped });
+    await plan(idOf(stopped));
+    await jobs.stopJob({ name: stopped });
+    expect(await plannedOf(idOf(stopped))).toEqual(kept);
   });
 
   it("starts and stops, refusing to start a job without a schedule", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { planFires, type PlanningInput } from "../../../src/admin/schedule/fire-planner.js";
 
 const T0 = Date.parse("2026-03-01T00:00:00Z");
-const input: PlanningInput = { now: T0, preReadMs: 5_000, misfireThresholdMs: 5_000, defaultTimeZone: "UTC", maxFiresPerJob: 1_000 };
+const input: PlanningInput = { now: T0, horizonMs: 5_000, misfireThresholdMs: 5_000, defaultTimeZone: "UTC", maxFiresPerJob: 1_000 };
 const rate = (seconds: number, next: number) => ({ scheduleType: "FIX_RATE" as const, scheduleConf: String(seconds), timeZone: "", misfireStrategy: "DO_NOTHING" as const, nextFireTime: next, lastFireTime: 0 });
 
 describe("planFires()", () => {
@@ -22,14 +22,14 @@ describe("planFires()", () => {
   });
 
   it("skips missed fires with DO_NOTHING and keeps the FIX_RATE phase", () => {
-    const plan = planFires(rate(10, T0 - 35_000), { ...input, preReadMs: 0 });
+    const plan = planFires(rate(10, T0 - 35_000), { ...input, horizonMs: 0 });
     expect(plan.fires).toEqual([]);
     expect(plan.misfired).toBe(true);
     expect(plan.nextFireTime).toBe(T0 + 5_000);
   });
 
   it("fires once now with FIRE_ONCE_NOW however many fires were missed", () => {
-    const plan = planFires({ ...rate(1, T0 - 3_600_000), misfireStrategy: "FIRE_ONCE_NOW" }, { ...input, preReadMs: 0 });
+    const plan = planFires({ ...rate(1, T0 - 3_600_000), misfireStrategy: "FIRE_ONCE_NOW" }, { ...input, horizonMs: 0 });
     expect(plan.fires).toEqual([{ scheduledTime: T0, triggerType: "MISFIRE" }]);
   });
 
@@ -56,6 +56,6 @@ describe("planFires()", () => {
   });
 
   it("never plans more than the per-job cap", () => {
-    expect(planFires(rate(1, T0), { ...input, preReadMs: 60_000, maxFiresPerJob: 7 }).fires).toHaveLength(7);
+    expect(planFires(rate(1, T0), { ...input, horizonMs: 60_000, maxFiresPerJob: 7 }).fires).toHaveLength(7);
   });
 });

@@ -17,13 +17,14 @@ describeEachDatabase("Scheduler", (getDb, dialect) => {
     await executor.stop();
   });
 
-  it("plans the fires of the pre-read window and dispatches each at its millisecond", async () => {
+  it("claims a job due within the pre-read window, plans its fires two windows ahead and dispatches each at its millisecond", async () => {
     const { job } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "1" }, T0 + 1_000);
     const a = node(`a-${dialect}-1`);
     const tick = await a.scheduler.tick();
-    // Window (T0, T0 + 5 s]: instants +1 s … +5 s.
-    expect(tick).toMatchObject({ jobsPlanned: 1, firesPlanned: 5, firesQueued: 5 });
-    expect((await getJob(getDb(), job.id))?.nextFireTime).toBe(T0 + 6_000);
+    // Due within the window (T0, T0 + 5 s], planned through T0 + 10 s: instants +1 s … +10 s.
+    expect(tick).toMatchObject({ jobsPlanned: 1, firesPlanned: 10, firesQueued: 10 });
+    expect((await getJob(getDb(), job.id))?.nextFireTime).toBe(T0 + 11_000);
+
 
     // The store work is done within the dispatch lead before the instant; this executor cannot hold runs (it has
     // no RunBatch), so it is called at the instant.
@@ -48,6 +49,24 @@ describeEachDatabase("Scheduler", (getDb, dialect) => {
     const runs = await runsOf(getDb(), job.id);
     expect(runs.map((r) => r.scheduledTime - T0)).toEqual([1_000, 2_000, 3_000, 4_000, 5_000]);
     expect(runs.every((r) => r.triggerTime === r.scheduledTime)).toBe(true);
+  });
+
+  it("claims a job again only once its next fire is within the pre-read window, then plans on to the horizon", async () => {
+    const { job } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "1", name: "horizon" }, T0 + 1_000);
+    const a = node(`a-${dialect}-horizon`);
+    // Other tests' jobs share the database: look at this job's fires only.
+    const instants = async () => (await listPlannedFires(getDb(), { jobId: job.id }, 100)).map((f) => (f.scheduledTime - T0) / 1_000);
+    await a.scheduler.tick();
+    expect(await instants()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // Its next fire (T0 + 11 s) is beyond the window until T0 + 6 s.
+    a.clock.set(T0 + 5_999);
+    await a.scheduler.tick();
+    expect((await instants()).length).toBe(10);
+    expect((await getJob(getDb(), job.id))?.nextFireTime).toBe(T0 + 11_000);
+    a.clock.set(T0 + 6_000);
+    await a.scheduler.tick();
+    expect((await instants()).slice(10)).toEqual([11, 12, 13, 14, 15, 16]);
+    expect((await getJob(getDb(), job.id))?.nextFireTime).toBe(T0 + 17_000);
   });
 
   it("delivers a fire's runs during the dispatch lead to an executor that can hold them, to start at the instant", async () => {
@@ -143,11 +162,11 @@ describeEachDatabase("Scheduler", (getDb, dialect) => {
 
   it("dispatches, after a restart under the same node id, the fires its previous process planned, once", async () => {
     const { job } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "1" }, T0 + 1_000);
-    // The first process plans +1 s … +5 s and "dies" without handing its fires back (its clock never moves again).
+    // The first process plans +1 s … +10 s and "dies" without handing its fires back (its clock never moves again).
     const before = node(`r-${dialect}-1`, new FakeClock(T0));
     await before.scheduler.tick();
-    const planned = await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED" }, 10);
-    expect(planned.map((f) => [f.scheduledTime - T0, f.owner])).toEqual([1_000, 2_000, 3_000, 4_000, 5_000].map((at) => [at, before.nodeId]));
+    const planned = await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED" }, 20);
+    expect(planned.map((f) => [f.scheduledTime - T0, f.owner])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((s) => [s * 1_000, before.nodeId]));
     // The restarted process holds the same lease name: it reads those fires as its own and dispatches them at their
     // instants, within their lease (which ends 2 s after each), rather than taking them over once it ran out.
     const after = node(`r-${dialect}-1`, new FakeClock(T0 + 500));
@@ -163,25 +182,31 @@ describeEachDatabase("Scheduler", (getDb, dialect) => {
 
   it("dispatches the fires of a planning transaction that committed although the database reported it failed", async () => {
     const { job } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "1" }, T0 + 1_000);
+    // A second job, first due one round after the failed one: that round plans fires with higher ids.
+    const { job: later } = await seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "1", name: "later" }, T0 + 12_000);
     let failures = 0;
     const a = node(`p-${dialect}-1`, new FakeClock(T0), failingAfterCommit(getDb(), () => failures-- > 0));
+    const planned = async (jobId: number) => (await listPlannedFires(getDb(), { jobId, state: "PLANNED" }, 20)).map((f) => f.scheduledTime - T0);
+    // Plans +1 s … +10 s; the job is due again once +11 s is within the window, at +6 s.
     await a.scheduler.tick();
-    a.clock.advance(1_000);
+    a.clock.advance(6_000);
     await a.scheduler.idle();
-    // The round that plans +6 s commits but hears an error: the fire is stored, this admin's, and not queued.
+    // The round that plans +11 s … +16 s commits but hears an error: the fires are stored, this admin's, and not queued.
     failures = 1;
     await expect(a.scheduler.tick()).rejects.toThrow("connection lost after commit");
-    expect((await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED" }, 10)).map((f) => f.scheduledTime - T0)).toContain(6_000);
-    // The next round plans +7 s, a higher id; the +6 s fire must still be read back, not skipped as seen.
+    expect(await planned(job.id)).toContain(11_000);
+    // The next round plans the other job's first fires, with higher ids; the fires of the failed round must still be
+    // read back, not skipped as seen.
     a.clock.advance(1_000);
     await a.scheduler.tick();
-    expect((await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED" }, 10)).map((f) => f.scheduledTime - T0)).toContain(7_000);
-    for (let second = 0; second < 6; second++) {
+    expect(await planned(later.id)).toContain(12_000);
+    for (let second = 0; second < 10; second++) {
       a.clock.advance(1_000);
       await a.scheduler.idle();
     }
     // Each instant exactly once (runs of instants dispatched in one go may get their ids in either order).
-    expect((await runsOf(getDb(), job.id)).map((r) => r.scheduledTime - T0).sort((x, y) => x - y)).toEqual([1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000]);
+    const seconds = Array.from({ length: 16 }, (_, i) => (i + 1) * 1_000);
+    expect((await runsOf(getDb(), job.id)).map((r) => r.scheduledTime - T0).sort((x, y) => x - y)).toEqual(seconds);
   });
 
   it("hands its undispatched fires back on stop so another admin dispatches them without waiting for the lease", async () => {
@@ -189,8 +214,9 @@ describeEachDatabase("Scheduler", (getDb, dialect) => {
     const a = node(`a-${dialect}-4`);
     await a.scheduler.tick();
     await a.scheduler.stop();
+    // +2 s … +10 s, every 2 s.
     const fires = await listPlannedFires(getDb(), { jobId: job.id }, 10);
-    expect(fires.map((f) => f.owner)).toEqual(["", ""]);
+    expect(fires.map((f) => [f.scheduledTime - T0, f.owner])).toEqual([2_000, 4_000, 6_000, 8_000, 10_000].map((at) => [at, ""]));
     const b = node(`b-${dialect}-4`);
     b.clock.set(T0 + 2_000);
     await b.scheduler.tick();
@@ -207,8 +233,10 @@ describeEachDatabase("Scheduler", (getDb, dialect) => {
     await a.scheduler.idle();
     const runs = await runsOf(getDb(), job.id);
     expect(runs.map((r) => [r.triggerType, r.scheduledTime - T0])).toEqual([["MISFIRE", 0]]);
-    // Grid T0 - 60 s + k·10 s: the next instant after now is T0 + 10 s.
-    expect((await getJob(getDb(), job.id))?.nextFireTime).toBe(T0 + 10_000);
+    // Grid T0 - 60 s + k·10 s: the next instant after now, T0 + 10 s, is planned too (within the horizon), as a
+    // plain SCHEDULE fire; the one after is T0 + 20 s.
+    expect((await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED" }, 10)).map((f) => [f.triggerType, f.scheduledTime - T0])).toEqual([["SCHEDULE", 10_000]]);
+    expect((await getJob(getDb(), job.id))?.nextFireTime).toBe(T0 + 20_000);
   });
 
   it("misfire DO_NOTHING skips the missed instants; late by less than the threshold still fires", async () => {
@@ -219,7 +247,9 @@ describeEachDatabase("Scheduler", (getDb, dialect) => {
     a.clock.advance(0);
     await a.scheduler.idle();
     expect(await runsOf(getDb(), skipped.job.id)).toEqual([]);
-    expect((await getJob(getDb(), skipped.job.id))?.nextFireTime).toBe(T0 + 10_000);
+    // The missed instants are skipped; T0 + 10 s, the first after now, is planned as usual.
+    expect((await listPlannedFires(getDb(), { jobId: skipped.job.id, state: "PLANNED" }, 10)).map((f) => f.scheduledTime - T0)).toEqual([10_000]);
+    expect((await getJob(getDb(), skipped.job.id))?.nextFireTime).toBe(T0 + 20_000);
     expect((await runsOf(getDb(), late.job.id)).map((r) => [r.triggerType, r.scheduledTime - T0, r.triggerTime - T0])).toEqual([["SCHEDULE", -4_000, 0]]);
   });
 
@@ -236,7 +266,7 @@ describeEachDatabase("Scheduler", (getDb, dialect) => {
     const a = node(`a-${dialect}-8`);
     await a.scheduler.tick();
     await setJobSchedule(getDb(), job.id, { state: "STOPPED", nextFireTime: 0, lastFireTime: 0 }, T0);
-    a.clock.advance(5_000);
+    a.clock.advance(10_000);
     await a.scheduler.idle();
     expect(await runsOf(getDb(), job.id)).toEqual([]);
     expect((await listPlannedFires(getDb(), { jobId: job.id, state: "PLANNED" }, 10)).length).toBe(0);

@@ -214,6 +214,22 @@ export async function listOwnFiresAfter(db: Kysely<Database>, owner: string, aft
   return rows.map(rowToFire);
 }
 
+/**
+ * Deletes a job's schedule fires (SCHEDULE and MISFIRE) that were planned but not dispatched yet, and returns how
+ * many went: its schedule changed or it was stopped, and they belong to the old schedule. The admin holding them
+ * finds them gone when it comes to mark them dispatched, and skips them; a fire it already marked runs. Retries and
+ * child fires stay: they follow runs, not the schedule.
+ */
+export async function cancelPlannedScheduleFires(db: Kysely<Database>, jobId: number): Promise<number> {
+  const result = await db
+    .deleteFrom("jw_planned_fire")
+    .where("job_id", "=", jobId)
+    .where("state", "=", "PLANNED")
+    .where("trigger_type", "in", ["SCHEDULE", "MISFIRE"])
+    .executeTakeFirst();
+  return toNumber(result.numDeletedRows);
+}
+
 /** Gives up `owner`'s undispatched fires (on a graceful stop) so that other admins dispatch them at once. */
 export async function releaseFires(db: Kysely<Database>, owner: string): Promise<number> {
   const result = await db

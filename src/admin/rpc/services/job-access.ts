@@ -3,7 +3,7 @@ import { canAccessGroup, type UserPrincipal } from "../../auth/principal.js";
 import type { ExecutorGroup, Job, JobDefinition } from "../../domain/index.js";
 import { InvalidArgumentError, NotFoundError } from "../../errors.js";
 import { findChildCycle } from "../../jobs/child-cycle.js";
-import { getJob, lockGroup, setJobSchedule, type Database } from "../../persistence/index.js";
+import { cancelPlannedScheduleFires, getJob, lockGroup, setJobSchedule, type Database } from "../../persistence/index.js";
 import { nextFireTime } from "../../schedule/next-fire-time.js";
 import { assertGroupAccess } from "../principal-guards.js";
 import { Collections, formatName, parseName } from "../resource-names.js";
@@ -76,11 +76,15 @@ export function parseEtag(etag: string, field = "etag"): number | undefined {
 
 /**
  * After a definition change: a RUNNING job whose schedule changed follows the new schedule from `now` on; one
- * without a future instant (or of type NONE) stops. Returns the job as stored afterwards.
+ * without a future instant (or of type NONE) stops. The fires planned for the old schedule and not dispatched yet
+ * are cancelled, so that the new schedule takes over at once rather than after the planning horizon. Returns the
+ * job as stored afterwards.
  */
 export async function followNewSchedule(db: Kysely<Database>, before: Job, after: Job, now: number, defaultTimeZone: string): Promise<Job> {
   const rescheduled = after.scheduleType !== before.scheduleType || after.scheduleConf !== before.scheduleConf || after.timeZone !== before.timeZone;
-  if (!rescheduled || after.state !== "RUNNING") return after;
+  if (!rescheduled) return after;
+  await cancelPlannedScheduleFires(db, after.id);
+  if (after.state !== "RUNNING") return after;
   const next = after.scheduleType === "NONE" ? undefined : nextFireTime(after, now, defaultTimeZone);
   const state = next === undefined ? "STOPPED" : "RUNNING";
   return (await setJobSchedule(db, after.id, { state, nextFireTime: next ?? 0, lastFireTime: after.lastFireTime }, now)) ?? after;

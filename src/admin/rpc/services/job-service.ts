@@ -11,6 +11,7 @@ import { AbortedError, FailedPreconditionError, InvalidArgumentError, NotFoundEr
 import { INITIAL_GLUE_REMARK, normalizeGlueSource } from "../../jobs/glue-source.js";
 import { isHttpUrl, JOB_LIMITS, validateJobDefinition, validateSchedule } from "../../jobs/job-validation.js";
 import {
+  cancelPlannedScheduleFires,
   countJobs,
   deleteJob,
   getGroup,
@@ -295,6 +296,8 @@ async function changeSchedule(
   return inTransaction(app.db, async (trx) => {
     const updated = await setJobSchedule(trx, job.id, schedule, now);
     if (updated === undefined) throw new NotFoundError(name);
+    // A stopped job's fires planned ahead (up to the planning horizon) are cancelled rather than skipped one by one.
+    if (schedule.state === "STOPPED") await cancelPlannedScheduleFires(trx, job.id);
     await recordAudit(trx, user, { action: jobAction(rpc), resource: name, before: job, after: updated }, now);
     return updated;
   });
