@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely } from "kysely";
 import { dialectOf, pgArrayLiteral, toNumber, type DialectName } from "./dialect.js";
+import { statementText } from "./statement-texts.js";
 import type { Database } from "./tables/index.js";
 
 type Row = Readonly<Record<string, unknown>>;
@@ -94,13 +95,14 @@ function insertStatement(dialect: DialectName, table: keyof Database, rows: read
     return { text: `${into} select ${selectList} from unnest(${unnest}) as v(${arrays.map((_, i) => `c${i}`).join(", ")})${conflict}`, parameters: arrays.map(pgArrayLiteral) };
   }
   const parameters: unknown[] = [];
-  const tuples: string[] = [];
-  const marks = `(${columns.map(() => "?").join(", ")})`;
   for (const row of rows) {
     for (const column of columns) parameters.push(row[column]);
-    tuples.push(marks);
   }
-  return { text: `${into} values ${tuples.join(", ")}${conflict}`, parameters };
+  const text = statementText(`${into}|${rows.length}|${conflict}`, () => {
+    const marks = `(${columns.map(() => "?").join(", ")})`;
+    return `${into} values ${new Array<string>(rows.length).fill(marks).join(", ")}${conflict}`;
+  });
+  return { text, parameters };
 }
 
 /**

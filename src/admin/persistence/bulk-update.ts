@@ -1,5 +1,6 @@
 import { CompiledQuery, sql, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import { dialectOf, pgArrayLiteral, toNumber, type DialectName } from "./dialect.js";
+import { statementText } from "./statement-texts.js";
 import type { Database } from "./tables/index.js";
 
 /** SQL types of per-row values; PostgreSQL needs them spelled out for parameters whose type it cannot infer. */
@@ -76,13 +77,15 @@ async function valuesUpdate<R>(db: Kysely<Database>, dialect: DialectName, spec:
     // the admin more than the statement cost the database. SQLite's parameters are positional, and the list comes
     // first in the statement.
     const parameters: unknown[] = [];
-    const tuples: string[] = [];
+    const values = names.map((name) => spec.values[name] as RowValue<R>);
     for (const row of spec.rows) {
       parameters.push(spec.id(row));
-      for (const name of names) parameters.push((spec.values[name] as RowValue<R>).of(row));
-      tuples.push(`(${new Array(names.length + 1).fill("?").join(", ")})`);
+      for (const value of values) parameters.push(value.of(row));
     }
-    text = `with v(${columnList}) as (values ${tuples.join(", ")}) ${update.sql}`;
+    text = statementText(`${columnList}|${spec.rows.length}|${update.sql}`, () => {
+      const tuple = `(${new Array<string>(names.length + 1).fill("?").join(", ")})`;
+      return `with v(${columnList}) as (values ${new Array<string>(spec.rows.length).fill(tuple).join(", ")}) ${update.sql}`;
+    });
     all = [...parameters, ...update.parameters];
   }
   const result = await db.executeQuery<{ id: unknown }>(CompiledQuery.raw(text, all));
