@@ -33,7 +33,7 @@ export interface PlanningBatch {
  * the whole job row) was a fifth of the database's work per fire. A schedule changed or stopped meanwhile cancels
  * the fires planned for it that were not dispatched yet (see `cancelPlannedScheduleFires`).
  */
-export const PLANNING_HORIZON_WINDOWS = 2;
+const PLANNING_HORIZON_WINDOWS = 2;
 
 /**
  * One planning transaction's work (run it inside one): claims up to a batch of due jobs, writes their planned fires

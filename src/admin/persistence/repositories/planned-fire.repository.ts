@@ -124,9 +124,9 @@ export async function listPlannedFires(db: Kysely<Database>, filter: PlannedFire
 
 /**
  * Claims many fires for `owner` with one UPDATE: takes every listed fire that is still PLANNED and unowned or past
- * its lease (its admin died or stopped), with a lease of `leaseMs` past the later of its instant and now, and returns the fires this
- * owner holds afterwards. Concurrent claimers are serialised by the row locks the UPDATE takes, and each one
- * re-checks the lease condition on the latest row, so every fire ends with exactly one of them.
+ * its lease (its admin died or stopped), with a lease of `leaseMs` past the later of its instant and now, and
+ * returns the fires this owner holds afterwards. Concurrent claimers are serialised by the row locks the UPDATE
+ * takes, and each one re-checks the lease condition on the latest row, so every fire ends with exactly one of them.
  */
 export async function claimPlannedFires(db: Kysely<Database>, ids: readonly number[], owner: string, leaseMs: number, now: number): Promise<PlannedFire[]> {
   if (ids.length === 0) return [];
