@@ -70,14 +70,15 @@ export async function planDueBatch(trx: Kysely<Database>, now: number, options: 
 }
 
 function planJob(job: Parameters<typeof planFires>[0] & { readonly id: number }, now: number, options: PlanningBatchOptions, logger: Logger): FirePlan {
+  const horizonMs = options.preReadMs * PLANNING_HORIZON_WINDOWS;
   try {
     return planFires(job, {
       now,
-      horizonMs: options.preReadMs * PLANNING_HORIZON_WINDOWS,
+      horizonMs,
       misfireThresholdMs: options.misfireThresholdMs,
       defaultTimeZone: options.defaultTimeZone,
       // A 1 s FIX_RATE job has one fire per second of the horizon, plus one for its edges.
-      maxFiresPerJob: Math.ceil((options.preReadMs * PLANNING_HORIZON_WINDOWS) / 1000) + 1,
+      maxFiresPerJob: Math.ceil(horizonMs / 1000) + 1,
     });
   } catch (error) {
     // A stored schedule that no longer parses (e.g. a time zone removed from the system) must not stall the loop for
