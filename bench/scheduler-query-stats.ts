@@ -1,12 +1,12 @@
 /**
  * Diagnostics for the scheduler benchmarks (admin child with `JOBWIRE_BENCH_QUERY_STATS=1`): counts the SQL
  * statements the admin sends and the time each kind takes as the admin sees it (round trip, including the wait
- * for a free pooled connection is reported separately), by wrapping the drivers' query functions in the admin
- * process. Nothing under src/ changes; without the variable nothing is wrapped.
+ * for a free pooled connection is reported separately), by wrapping the drivers' query functions (for SQLite, the
+ * round trip to its thread) in the admin process. Nothing under src/ changes; without the variable nothing is wrapped.
  */
-import SqliteDatabase from "better-sqlite3";
 import mysql from "mysql2";
 import pg from "pg";
+import { SqliteThread } from "../src/admin/persistence/sqlite-thread-client.js";
 
 interface Stat {
   count: number;
@@ -80,22 +80,11 @@ export function installQueryStats(): void {
     }
     return mysqlQuery.apply(this, args);
   };
-  // better-sqlite3 runs statements synchronously on the admin's thread: time the statement's compile and run.
-  type Statement = Record<"all" | "run" | "get", (...args: unknown[]) => unknown>;
-  const sqliteProto = SqliteDatabase.prototype as unknown as { prepare: (source: string) => Statement; exec: (source: string) => unknown };
-  const prepare = sqliteProto.prepare;
-  sqliteProto.prepare = function (this: unknown, source: string) {
-    const name = shape(source);
-    const statement = timed(`[compile] ${name}`, () => prepare.call(this, source));
-    for (const method of ["all", "run", "get"] as const) {
-      const original = statement[method].bind(statement);
-      statement[method] = (...args: unknown[]) => timed(name, () => original(...args));
-    }
-    return statement;
-  };
-  const exec = sqliteProto.exec;
-  sqliteProto.exec = function (this: unknown, source: string) {
-    return timed(shape(source), () => exec.call(this, source));
+  // SQLite runs on its own thread (SqliteThread): time each statement's round trip to it, as for the servers.
+  const threadProto = SqliteThread.prototype as unknown as { query: (sql: string, parameters: readonly unknown[]) => Promise<unknown> };
+  const threadQuery = threadProto.query;
+  threadProto.query = function (this: unknown, text: string, parameters: readonly unknown[]) {
+    return timed(shape(text), () => threadQuery.call(this, text, parameters));
   };
   const poolProto = (mysql as unknown as { Pool: { prototype: { getConnection: (callback: Callback) => unknown } } }).Pool.prototype;
   const getConnection = poolProto.getConnection;

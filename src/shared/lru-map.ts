@@ -23,14 +23,23 @@ export class LruMap<K, V> {
     return value;
   }
 
-  /** Stores `value` as the most recently used, forgetting the least recently used entry past the capacity. */
-  set(key: K, value: V): void {
+  /**
+   * Stores `value` as the most recently used, forgetting the least recently used entry past the capacity; returns
+   * the entry forgotten, if one was.
+   */
+  set(key: K, value: V): [K, V] | undefined {
     this.entries.delete(key);
     this.entries.set(key, value);
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done !== true) this.entries.delete(oldest.value);
-    }
+    if (this.entries.size <= this.capacity) return undefined;
+    const oldest = this.entries.entries().next();
+    if (oldest.done === true) return undefined;
+    this.entries.delete(oldest.value[0]);
+    return oldest.value;
+  }
+
+  /** Forgets every entry. */
+  clear(): void {
+    this.entries.clear();
   }
 
   /** Removes `key` and returns its value, if it was there. */

@@ -24,6 +24,17 @@ describe("LruMap", () => {
     expect(map.size).toBe(0);
   });
 
+  it("returns the entry a set pushed out, and clears every entry", () => {
+    const map = new LruMap<string, number>(2);
+    expect(map.set("a", 1)).toBeUndefined();
+    expect(map.set("b", 2)).toBeUndefined();
+    expect(map.set("a", 10)).toBeUndefined();
+    expect(map.set("c", 3)).toEqual(["b", 2]);
+    map.clear();
+    expect(map.size).toBe(0);
+    expect(map.get("a")).toBeUndefined();
+  });
+
   it("refuses a capacity that is not a positive integer", () => {
     expect(() => new LruMap(0)).toThrow("capacity must be a positive integer, got 0");
     expect(() => new LruMap(2.5)).toThrow(RangeError);

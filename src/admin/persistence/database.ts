@@ -1,5 +1,4 @@
-import BetterSqlite3 from "better-sqlite3";
-import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect, sql, SqliteDialect, type Dialect } from "kysely";
+import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect, sql, type Dialect } from "kysely";
 import { createPool as createMysqlPool } from "mysql2";
 import pg from "pg";
 import { mkdirSync } from "node:fs";
@@ -7,8 +6,7 @@ import path from "node:path";
 import { parseDatabaseUrl, redactDatabaseUrl, type DatabaseLocation } from "./database-url.js";
 import type { DialectName } from "./dialect.js";
 import type { Database } from "./tables/index.js";
-import { withStatementCache } from "./sqlite-statement-cache.js";
-import { YieldToEventLoopPlugin } from "./yield-plugin.js";
+import { SqliteThreadDialect } from "./sqlite-thread-dialect.js";
 
 /** An open database: the Kysely instance repositories take, its dialect, and how to close its pool. */
 export interface JobwireDatabase {
@@ -33,7 +31,7 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   const location = parseDatabaseUrl(url);
   let db: Kysely<Database> | undefined;
   try {
-    db = new Kysely<Database>({ dialect: createDialect(location, options), plugins: location.dialect === "sqlite" ? [new YieldToEventLoopPlugin()] : [] });
+    db = new Kysely<Database>({ dialect: createDialect(location, options) });
     await sql`select 1`.execute(db);
     if (location.dialect === "postgres" && location.schema !== undefined) await ensurePostgresSchema(db, location.schema);
   } catch (error) {
@@ -49,7 +47,10 @@ function createDialect(location: DatabaseLocation, options: OpenDatabaseOptions)
   const poolSize = options.poolSize ?? 10;
   switch (location.dialect) {
     case "sqlite":
-      return new SqliteDialect({ database: withStatementCache(openSqlite(location.filename, options.sqliteBusyTimeoutMs ?? 5_000)) });
+      // The database runs on its own thread (see sqlite-thread.ts); its directory is made here, where a failure
+      // names the path.
+      if (location.filename !== ":memory:") mkdirSync(path.dirname(path.resolve(location.filename)), { recursive: true });
+      return new SqliteThreadDialect({ filename: location.filename, busyTimeoutMs: options.sqliteBusyTimeoutMs ?? 5_000 });
     case "mysql":
       return new MysqlDialect({
         pool: createMysqlPool({
@@ -90,17 +91,6 @@ function createDialect(location: DatabaseLocation, options: OpenDatabaseOptions)
       });
     }
   }
-}
-
-function openSqlite(filename: string, busyTimeoutMs: number): BetterSqlite3.Database {
-  if (filename !== ":memory:") mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
-  const database = new BetterSqlite3(filename);
-  // WAL lets readers (the console) proceed while the scheduler writes; NORMAL sync is durable enough under WAL.
-  database.pragma("journal_mode = WAL");
-  database.pragma("synchronous = NORMAL");
-  database.pragma(`busy_timeout = ${busyTimeoutMs}`);
-  database.pragma("foreign_keys = ON");
-  return database;
 }
 
 /**

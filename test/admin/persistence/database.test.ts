@@ -61,8 +61,8 @@ describe("openDatabase()", () => {
         setImmediate(() => {
           statementsBeforeImmediate = statements;
         });
-        // better-sqlite3 answers synchronously: without yielding, these 50 awaited statements would all run before
-        // the immediate callback queued above.
+        // better-sqlite3 answers synchronously: run on the admin's thread without yielding, these 50 awaited
+        // statements would all run before the immediate callback queued above. On SQLite's own thread they cannot.
         for (let i = 0; i < 50; i++) {
           await sql`select 1`.execute(memory.db);
           statements++;
