@@ -34,6 +34,8 @@ interface Pending {
 export class SqliteThread {
   private readonly pending: Pending[] = [];
   private failure: Error | undefined;
+  /** Whether the thread's database has a transaction open, as of the last reply. */
+  inTransaction = false;
   private readonly statements = new LruMap<string, number>(SQLITE_STATEMENT_CACHE_SIZE);
   private nextStatement = 1;
   private forget: number[] = [];
@@ -58,8 +60,11 @@ export class SqliteThread {
     await this.send({ kind: "open", filename, busyTimeoutMs }, []);
   }
 
-  /** Runs one statement; rejects with what SQLite raised (its `code` kept, e.g. SQLITE_CONSTRAINT_UNIQUE). */
-  async query(sql: string, parameters: readonly unknown[]): Promise<StatementResult> {
+  /**
+   * Runs one statement, after opening a transaction when `begin` is set; rejects with what SQLite raised (its `code`
+   * kept, e.g. SQLITE_CONSTRAINT_UNIQUE).
+   */
+  async query(sql: string, parameters: readonly unknown[], begin = false): Promise<StatementResult> {
     let statement = this.statements.get(sql);
     const known = statement !== undefined;
     if (statement === undefined) {
@@ -68,7 +73,7 @@ export class SqliteThread {
       if (evicted !== undefined) this.forget.push(evicted[1]);
     }
     const packed = packValues(parameters);
-    const request: QueryRequest = { kind: "query", statement, sql: known ? undefined : sql, parameters: packed ?? [...parameters], forget: this.forget };
+    const request: QueryRequest = { kind: "query", statement, sql: known ? undefined : sql, parameters: packed ?? [...parameters], forget: this.forget, begin };
     this.forget = [];
     try {
       const reply = await this.send(request, packed === undefined ? [] : transferablesOf(packed));
@@ -104,6 +109,7 @@ export class SqliteThread {
       if (this.pending.length === 1) this.worker.ref();
       this.worker.postMessage(request, transfer);
     });
+    this.inTransaction = reply.inTransaction;
     if (reply.ok) return reply;
     // Rebuilt on this thread, so that its stack shows the caller; the code (SQLITE_CONSTRAINT_UNIQUE, …) is kept.
     throw Object.assign(new Error(reply.error.message), { name: reply.error.name, code: reply.error.code });

@@ -74,15 +74,24 @@ class SqliteThreadDriver implements Driver {
     return connection;
   }
 
-  async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("begin"));
+  /** BEGIN goes with the transaction's first statement (see `QueryRequest.begin`). */
+  beginTransaction(connection: DatabaseConnection): Promise<void> {
+    (connection as SqliteThreadConnection).beginPending = true;
+    return Promise.resolve();
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const threadConnection = connection as SqliteThreadConnection;
+    // A transaction that ran no statement never began.
+    if (threadConnection.takePendingBegin()) return;
     await connection.executeQuery(CompiledQuery.raw("commit"));
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const threadConnection = connection as SqliteThreadConnection;
+    // Nothing to roll back when nothing began, or when SQLite already ended the transaction itself (some errors do),
+    // where a ROLLBACK would fail and hide the error that caused it.
+    if (threadConnection.takePendingBegin() || !threadConnection.inTransaction) return;
     await connection.executeQuery(CompiledQuery.raw("rollback"));
   }
 
@@ -107,10 +116,24 @@ class SqliteThreadDriver implements Driver {
 }
 
 class SqliteThreadConnection implements DatabaseConnection {
+  /** A transaction was begun and no statement has been sent since: the next one carries the BEGIN. */
+  beginPending = false;
+
   constructor(private readonly thread: SqliteThread) {}
 
+  get inTransaction(): boolean {
+    return this.thread.inTransaction;
+  }
+
+  /** Clears a pending BEGIN; true if there was one. */
+  takePendingBegin(): boolean {
+    const pending = this.beginPending;
+    this.beginPending = false;
+    return pending;
+  }
+
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.thread.query(compiledQuery.sql, compiledQuery.parameters);
+    const result = await this.thread.query(compiledQuery.sql, compiledQuery.parameters, this.takePendingBegin());
     if (result.rows !== undefined) return { rows: result.rows as R[] };
     return { rows: [], numAffectedRows: BigInt(result.changes), insertId: BigInt(result.lastInsertRowid) };
   }

@@ -25,6 +25,11 @@ export interface QueryRequest {
   readonly parameters: PackedValues | readonly unknown[];
   /** Statements the thread may forget (the admin's side no longer refers to them). */
   readonly forget: readonly number[];
+  /**
+   * Open a transaction first. The admin's side defers a transaction's BEGIN to its first statement: every round
+   * trip to this thread waits for the admin's event loop, and a transaction holds SQLite's only connection meanwhile.
+   */
+  readonly begin: boolean;
 }
 
 /** Closes the database and forgets its statements; the thread then waits for the next `open`. */
@@ -41,6 +46,7 @@ export interface SqliteThreadError {
   readonly code: string | undefined;
 }
 
+/** Every reply says whether a transaction is open after the request (SQLite ends one by itself on some errors). */
 export type SqliteThreadReply =
-  | { readonly ok: true; readonly rows: PackedRows | undefined; readonly changes: number | bigint; readonly lastInsertRowid: number | bigint }
-  | { readonly ok: false; readonly error: SqliteThreadError };
+  | { readonly ok: true; readonly rows: PackedRows | undefined; readonly changes: number | bigint; readonly lastInsertRowid: number | bigint; readonly inTransaction: boolean }
+  | { readonly ok: false; readonly error: SqliteThreadError; readonly inTransaction: boolean };

@@ -10,6 +10,7 @@ import type { QueryRequest, SqliteThreadError, SqliteThreadReply, SqliteThreadRe
 import { isPacked, packRows, transferablesOf, unpackValues } from "./sqlite-thread-values.js";
 
 let database: BetterSqlite3.Database | undefined;
+let begin: BetterSqlite3.Statement | undefined;
 /** Prepared statements by the number the admin's side gave their text. */
 const statements = new Map<number, BetterSqlite3.Statement>();
 
@@ -26,17 +27,20 @@ function open(filename: string, busyTimeoutMs: number): void {
     throw error;
   }
   database = opened;
+  begin = opened.prepare("begin");
 }
 
 function close(): void {
   statements.clear();
+  begin = undefined;
   database?.close();
   database = undefined;
 }
 
 function query(request: QueryRequest): SqliteThreadReply {
-  if (database === undefined) throw new Error("the SQLite database is not open");
+  if (database === undefined || begin === undefined) throw new Error("the SQLite database is not open");
   for (const id of request.forget) statements.delete(id);
+  if (request.begin) begin.run();
   let statement = statements.get(request.statement);
   if (statement === undefined) {
     if (request.sql === undefined) throw new Error(`statement ${request.statement} is not prepared on the SQLite thread`);
@@ -48,10 +52,10 @@ function query(request: QueryRequest): SqliteThreadReply {
   const parameters = isPacked(request.parameters) ? unpackValues(request.parameters) : request.parameters;
   if (statement.reader) {
     const rows = statement.all(parameters) as unknown[][];
-    return { ok: true, rows: packRows(statement.columns().map((column) => column.name), rows), changes: 0, lastInsertRowid: 0 };
+    return { ok: true, rows: packRows(statement.columns().map((column) => column.name), rows), changes: 0, lastInsertRowid: 0, inTransaction: database.inTransaction };
   }
   const { changes, lastInsertRowid } = statement.run(parameters);
-  return { ok: true, rows: undefined, changes, lastInsertRowid };
+  return { ok: true, rows: undefined, changes, lastInsertRowid, inTransaction: database.inTransaction };
 }
 
 function handle(request: SqliteThreadRequest): SqliteThreadReply {
@@ -59,10 +63,10 @@ function handle(request: SqliteThreadRequest): SqliteThreadReply {
     case "open":
       close();
       open(request.filename, request.busyTimeoutMs);
-      return { ok: true, rows: undefined, changes: 0, lastInsertRowid: 0 };
+      return { ok: true, rows: undefined, changes: 0, lastInsertRowid: 0, inTransaction: false };
     case "close":
       close();
-      return { ok: true, rows: undefined, changes: 0, lastInsertRowid: 0 };
+      return { ok: true, rows: undefined, changes: 0, lastInsertRowid: 0, inTransaction: false };
     case "query":
       return query(request);
   }
@@ -81,7 +85,7 @@ port.on("message", (request: SqliteThreadRequest) => {
   try {
     reply = handle(request);
   } catch (error) {
-    reply = { ok: false, error: describeError(error) };
+    reply = { ok: false, error: describeError(error), inTransaction: database?.inTransaction ?? false };
   }
   const cells = reply.ok ? reply.rows?.cells : undefined;
   port.postMessage(reply, cells !== undefined && isPacked(cells) ? transferablesOf(cells) : []);

@@ -90,6 +90,16 @@ describe("SQLite on its own thread", () => {
     expect(rows).toEqual([{ n: 0 }]);
   });
 
+  it("commits a transaction that ran no statement, and reports the first statement's own error when it fails", async () => {
+    const { db } = await memory();
+    await expect(db.transaction().execute(async () => "nothing")).resolves.toBe("nothing");
+    // BEGIN travels with the first statement; its failure must come back as itself, not as a failed ROLLBACK.
+    await expect(db.transaction().execute((trx) => sql`select nope from t`.execute(trx))).rejects.toThrow(/no such column: nope/);
+    await db.transaction().execute((trx) => sql`insert into t (name) values (${"after"})`.execute(trx));
+    const { rows } = await sql<{ name: string }>`select name from t`.execute(db);
+    expect(rows).toEqual([{ name: "after" }]);
+  });
+
   it("refuses statements once closed, and a thread given back serves the next database from scratch", async () => {
     const first = await openDatabase("sqlite::memory:");
     await sql`create table only_in_first (a integer)`.execute(first.db);
