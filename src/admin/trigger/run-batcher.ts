@@ -1,7 +1,5 @@
-import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { RunBatchRequestSchema, type RunRequest } from "../../gen/jobwire/v1/executor_service_pb.js";
-import { toTimestamp } from "../rpc/convert/time.js";
+import { encodedRunBatchRequest, toRunRequest, type RunCall } from "./run-request-codec.js";
 import type { ExecutorCallOptions, ExecutorClient, ExecutorClients, GroupCredentials } from "./executor-clients.js";
 
 /**
@@ -16,7 +14,7 @@ export class HoldUnsupportedError extends Error {
 }
 
 interface Waiting {
-  readonly request: RunRequest;
+  readonly call: RunCall;
   /** Admin-clock instant the executor is to start the run at; undefined to start it on arrival. */
   readonly startAt: number | undefined;
   readonly resolve: () => void;
@@ -57,7 +55,7 @@ export class RunBatcher {
    * Sends one run. With `startAt` (epoch ms of the admin's clock) the executor holds the run until that instant
    * (`start_time`); an executor that cannot hold runs makes this reject with `HoldUnsupportedError`.
    */
-  run(address: string, credentials: GroupCredentials, request: RunRequest, startAt?: number): Promise<void> {
+  run(address: string, credentials: GroupCredentials, call: RunCall, startAt?: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const key = `${address}\n${credentials.appName}\n${credentials.accessToken}`;
       let destination = this.pending.get(key);
@@ -65,7 +63,7 @@ export class RunBatcher {
         destination = { address, credentials, waiting: [] };
         this.pending.set(key, destination);
       }
-      destination.waiting.push({ request, startAt, resolve, reject });
+      destination.waiting.push({ call, startAt, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -89,7 +87,7 @@ export class RunBatcher {
     const call = <T>(rpc: (client: ExecutorClient, options: ExecutorCallOptions) => Promise<T>): Promise<T> => this.executors.call(address, credentials, this.timeoutMs, rpc);
     const single = async (item: Waiting): Promise<void> => {
       try {
-        await call((client, options) => client.run(item.request, options));
+        await call((client, options) => client.run(toRunRequest(item.call), options));
         item.resolve();
       } catch (error) {
         item.reject(ConnectError.from(error));
@@ -104,16 +102,13 @@ export class RunBatcher {
       await Promise.all(batch.map(unheld));
       return;
     }
-    for (const item of batch) {
-      if (item.startAt !== undefined) item.request.startTime = toTimestamp(item.startAt);
-    }
     try {
-      const request = create(RunBatchRequestSchema, { runs: batch.map((item) => item.request) });
+      const request = encodedRunBatchRequest(batch);
       const response = await call((client, options) => client.runBatch(request, options));
       batch.forEach((item, i) => {
         const result = response.results[i];
-        if (result === undefined || result.runId !== item.request.runId) {
-          item.reject(new ConnectError(`the executor's RunBatch answer has no result for run ${item.request.runId}`, Code.Internal));
+        if (result === undefined || result.runId !== BigInt(item.call.runId)) {
+          item.reject(new ConnectError(`the executor's RunBatch answer has no result for run ${item.call.runId}`, Code.Internal));
         } else if (result.code === 0) {
           item.resolve();
         } else {

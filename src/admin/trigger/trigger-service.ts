@@ -1,18 +1,14 @@
-import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
-import { BlockStrategy, GlueType } from "../../gen/jobwire/v1/job_pb.js";
-import { RunRequestSchema } from "../../gen/jobwire/v1/executor_service_pb.js";
 import type { ExecutorGroup, RouteStrategy, Run, TriggerReport, TriggerType } from "../domain/index.js";
 import { getRuns, insertRun, insertRuns, markRunsTriggered, type Database, type DispatchJob, type NewRun, type TriggerOutcome } from "../persistence/index.js";
 import type { AcceptedWriter } from "./accepted-writer.js";
 import { HoldUnsupportedError, RunBatcher } from "./run-batcher.js";
+import type { RunCall } from "./run-request-codec.js";
 import { SentRuns } from "./sent-runs.js";
 import { TurnBatcher } from "./turn-batcher.js";
 import { groupAddresses } from "../registry/live-addresses.js";
 import type { RouteProbe, RouteStrategyImpl } from "../routing/index.js";
-import { toProtoEnum } from "../rpc/convert/enums.js";
-import { toDuration, toTimestamp } from "../rpc/convert/time.js";
 import type { Logger } from "../../shared/logger.js";
 import type { RunFinisher } from "../scheduler/run-finisher.js";
 import type { ExecutorClients } from "./executor-clients.js";
@@ -265,34 +261,34 @@ export class TriggerService {
     }
     if (address === undefined) return fail("", "unavailable", `shard ${run.shardIndex} has no address`);
 
-    const runRequest = create(RunRequestSchema, {
-      jobId: BigInt(job.id),
-      runId: BigInt(run.id),
+    const call: RunCall = {
+      jobId: job.id,
+      runId: run.id,
       handler: job.handler,
       param: run.param,
-      blockStrategy: toProtoEnum(BlockStrategy, job.blockStrategy),
+      blockStrategy: job.blockStrategy,
       concurrency: job.concurrency,
-      timeout: toDuration(job.timeoutSeconds * 1000),
-      glueType: toProtoEnum(GlueType, job.glueType),
-      // A BEAN job has no source to version: both stay unset, which also spares a nested message per run.
-      glueUpdateTime: job.glueType === "BEAN" ? undefined : toTimestamp(job.glueUpdateTime),
+      timeoutMs: job.timeoutSeconds * 1000,
+      glueType: job.glueType,
+      // A BEAN job has no source to version: both stay unset.
+      glueUpdateTime: job.glueType === "BEAN" ? 0 : job.glueUpdateTime,
       glueSource: job.glueType === "BEAN" ? "" : job.glueSource,
       shardIndex: run.shardIndex,
       shardTotal: run.shardTotal,
-      scheduledTime: toTimestamp(run.scheduledTime),
-      triggerTime: toTimestamp(plan.triggerTime),
+      scheduledTime: run.scheduledTime,
+      triggerTime: plan.triggerTime,
       attempt: run.attempt,
-    });
+    };
     this.sentRuns.remember(run);
     const rpcStarted = performance.now();
     const startAt = plan.early !== undefined && plan.triggerTime > this.deps.now() ? plan.triggerTime : undefined;
     try {
       try {
-        await this.runs.run(address, credentials, runRequest, startAt);
+        await this.runs.run(address, credentials, call, startAt);
       } catch (error) {
         if (!(error instanceof HoldUnsupportedError) || plan.early === undefined) throw error;
         await plan.early.untilInstant();
-        await this.runs.run(address, credentials, runRequest);
+        await this.runs.run(address, credentials, call);
       }
       this.deps.metrics.triggerRpc(performance.now() - rpcStarted, true);
       this.deps.pools.recordCalls(job.id, performance.now() - callsStarted);

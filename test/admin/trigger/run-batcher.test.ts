@@ -11,12 +11,36 @@ import {
 import { RunState } from "../../../src/gen/jobwire/v1/run_pb.js";
 import { ExecutorClients } from "../../../src/admin/trigger/executor-clients.js";
 import { RunBatcher } from "../../../src/admin/trigger/run-batcher.js";
+import type { RunCall } from "../../../src/admin/trigger/run-request-codec.js";
 import { startRpcServer } from "../../../src/shared/net/index.js";
-import { ACCESS_TOKEN, APP_NAME, runRequest } from "../../executor/harness.js";
+import { ACCESS_TOKEN, APP_NAME, newRunId, runRequest } from "../../executor/harness.js";
 import { startExecutorFixture, type ExecutorFixture } from "../../executor/test-handlers.js";
 import { startFakeExecutor, type FakeExecutor } from "../../helpers/fake-executor.js";
 
 const credentials = { appName: APP_NAME, accessToken: ACCESS_TOKEN };
+
+/** A run of job 1 with a fresh run id, triggered now. */
+function runCall(overrides: Partial<RunCall>): RunCall {
+  const now = Date.now();
+  return {
+    jobId: 1,
+    runId: Number(newRunId()),
+    handler: "echo",
+    param: "",
+    blockStrategy: "SERIAL",
+    concurrency: 1,
+    timeoutMs: 0,
+    glueType: "BEAN",
+    glueUpdateTime: 0,
+    glueSource: "",
+    shardIndex: 0,
+    shardTotal: 1,
+    scheduledTime: now,
+    triggerTime: now,
+    attempt: 0,
+    ...overrides,
+  };
+}
 
 /** Settles each promise into "ok" or the code and message of its ConnectError. */
 function outcomes(calls: readonly Promise<void>[]): Promise<(string | { code: Code; message: string })[]> {
@@ -38,15 +62,15 @@ describe("RunBatcher", () => {
 
     it("sends the runs of one turn in one RunBatch and gives each caller its own run's acceptance or refusal", async () => {
       const batcher = new RunBatcher(clients, 5_000);
-      const ok1 = runRequest({ handler: "echo", param: "one" });
-      const unknown = runRequest({ handler: "noSuchHandler" });
-      const ok2 = runRequest({ handler: "echo", param: "two" });
+      const ok1 = runCall({ handler: "echo", param: "one" });
+      const unknown = runCall({ handler: "noSuchHandler" });
+      const ok2 = runCall({ handler: "echo", param: "two" });
       const results = await outcomes([ok1, unknown, ok2].map((req) => batcher.run(fx.executor.address, credentials, req)));
       expect(results).toEqual(["ok", { code: Code.NotFound, message: 'handler "noSuchHandler" is not registered in executor demo-app' }, "ok"]);
       // The accepted runs really ran; the refused one did not.
-      expect((await fx.resultOf(ok1.runId)).state).toBe(RunState.SUCCEEDED);
-      expect((await fx.resultOf(ok2.runId)).state).toBe(RunState.SUCCEEDED);
-      expect(fx.admin.stored.has(Number(unknown.runId))).toBe(false);
+      expect((await fx.resultOf(BigInt(ok1.runId))).state).toBe(RunState.SUCCEEDED);
+      expect((await fx.resultOf(BigInt(ok2.runId))).state).toBe(RunState.SUCCEEDED);
+      expect(fx.admin.stored.has(unknown.runId)).toBe(false);
     });
 
     it("answers RunBatch per run in request order, refusing a duplicate run id as ALREADY_EXISTS", async () => {
@@ -82,7 +106,7 @@ describe("RunBatcher", () => {
         if (req.param === "refuse") throw new ConnectError("busy", Code.FailedPrecondition);
       });
       const batcher = new RunBatcher(clients, 5_000);
-      const requests = ["a", "refuse", "b"].map((param) => runRequest({ handler: "h", param }));
+      const requests = ["a", "refuse", "b"].map((param) => runCall({ handler: "h", param }));
       const results = await outcomes(requests.map((req) => batcher.run(fake.url, credentials, req)));
       expect(results).toEqual(["ok", { code: Code.FailedPrecondition, message: "busy" }, "ok"]);
       expect(fake.runs.map((r) => r.param).sort()).toEqual(["a", "b", "refuse"]);
@@ -113,7 +137,7 @@ describe("RunBatcher", () => {
 
     it("makes one call per turn and splits a turn of more than 100 runs into calls of at most 100", async () => {
       const batcher = new RunBatcher(clients, 5_000);
-      const requests = Array.from({ length: 250 }, (_, i) => runRequest({ handler: "h", param: String(i) }));
+      const requests = Array.from({ length: 250 }, (_, i) => runCall({ handler: "h", param: String(i) }));
       const results = await outcomes(requests.map((req) => batcher.run(server.url, credentials, req)));
       expect(results.every((r) => r === "ok")).toBe(true);
       expect(calls.map((c) => c.runs.length)).toEqual([100, 100, 50]);
