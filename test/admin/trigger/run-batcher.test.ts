@@ -11,36 +11,13 @@ import {
 import { RunState } from "../../../src/gen/jobwire/v1/run_pb.js";
 import { ExecutorClients } from "../../../src/admin/trigger/executor-clients.js";
 import { RunBatcher } from "../../../src/admin/trigger/run-batcher.js";
-import type { RunCall } from "../../../src/admin/trigger/run-request-codec.js";
 import { startRpcServer } from "../../../src/shared/net/index.js";
-import { ACCESS_TOKEN, APP_NAME, newRunId, runRequest } from "../../executor/harness.js";
+import { ACCESS_TOKEN, APP_NAME, runRequest } from "../../executor/harness.js";
+import { runCall } from "./run-call-fixture.js";
 import { startExecutorFixture, type ExecutorFixture } from "../../executor/test-handlers.js";
 import { startFakeExecutor, type FakeExecutor } from "../../helpers/fake-executor.js";
 
 const credentials = { appName: APP_NAME, accessToken: ACCESS_TOKEN };
-
-/** A run of job 1 with a fresh run id, triggered now. */
-function runCall(overrides: Partial<RunCall>): RunCall {
-  const now = Date.now();
-  return {
-    jobId: 1,
-    runId: Number(newRunId()),
-    handler: "echo",
-    param: "",
-    blockStrategy: "SERIAL",
-    concurrency: 1,
-    timeoutMs: 0,
-    glueType: "BEAN",
-    glueUpdateTime: 0,
-    glueSource: "",
-    shardIndex: 0,
-    shardTotal: 1,
-    scheduledTime: now,
-    triggerTime: now,
-    attempt: 0,
-    ...overrides,
-  };
-}
 
 /** Settles each promise into "ok" or the code and message of its ConnectError. */
 function outcomes(calls: readonly Promise<void>[]): Promise<(string | { code: Code; message: string })[]> {

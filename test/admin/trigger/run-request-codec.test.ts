@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { BLOCK_STRATEGIES, GLUE_TYPES } from "../../../src/admin/domain/index.js";
 import { encodedRunBatchRequest, toRunRequest, type RunCall } from "../../../src/admin/trigger/run-request-codec.js";
 import { RunBatchRequestSchema, RunRequestSchema } from "../../../src/gen/jobwire/v1/executor_service_pb.js";
+import { runCall } from "./run-call-fixture.js";
 
 /** Every field set to something other than its default. */
 const full: RunCall = {
@@ -24,23 +25,7 @@ const full: RunCall = {
 };
 
 /** A plain BEAN run: many fields at their defaults, which proto3 leaves out. */
-const sparse: RunCall = {
-  jobId: 1,
-  runId: 2,
-  handler: "h",
-  param: "",
-  blockStrategy: "SERIAL",
-  concurrency: 0,
-  timeoutMs: 0,
-  glueType: "BEAN",
-  glueUpdateTime: 0,
-  glueSource: "",
-  shardIndex: 0,
-  shardTotal: 1,
-  scheduledTime: 1_764_170_002_000,
-  triggerTime: 1_764_170_002_000,
-  attempt: 0,
-};
+const sparse = runCall({ runId: 2, handler: "h", concurrency: 0, scheduledTime: 1_764_170_002_000, triggerTime: 1_764_170_002_000 });
 
 describe("encodedRunBatchRequest", () => {
   it.each([
