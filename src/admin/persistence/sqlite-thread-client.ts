@@ -79,8 +79,12 @@ export class SqliteThread {
       const reply = await this.send(request, packed === undefined ? [] : transferablesOf(packed));
       return { rows: reply.rows === undefined ? undefined : unpackRows(reply.rows), changes: reply.changes, lastInsertRowid: reply.lastInsertRowid };
     } catch (error) {
-      // A text that failed to prepare is not kept under its number on the thread; it goes again next time.
-      if (!known) this.statements.take(sql);
+      // The text goes again next time, under a new number: a text that failed to compile is not kept on the thread,
+      // and one that compiled but failed to run may be, so the thread is told to forget the number either way.
+      if (!known) {
+        this.statements.take(sql);
+        this.forget.push(statement);
+      }
       throw error;
     }
   }

@@ -92,7 +92,7 @@ describe("SQLite on its own thread", () => {
 
   it("commits a transaction that ran no statement, and reports the first statement's own error when it fails", async () => {
     const { db } = await memory();
-    await expect(db.transaction().execute(async () => "nothing")).resolves.toBe("nothing");
+    await expect(db.transaction().execute(() => Promise.resolve("nothing"))).resolves.toBe("nothing");
     // BEGIN travels with the first statement; its failure must come back as itself, not as a failed ROLLBACK.
     await expect(db.transaction().execute((trx) => sql`select nope from t`.execute(trx))).rejects.toThrow(/no such column: nope/);
     await db.transaction().execute((trx) => sql`insert into t (name) values (${"after"})`.execute(trx));
