@@ -36,6 +36,17 @@ describe("SQLite on its own thread", () => {
     expect(rows).toEqual([{ n: 0 }]);
   });
 
+  it("runs a statement again after it compiled but failed on its first use", async () => {
+    const { db } = await memory();
+    await sql`insert into t (name) values (${"taken"})`.execute(db);
+    const insert = (name: string) => sql`insert or abort into t (name) values (${name})`.execute(db);
+    await expect(insert("taken")).rejects.toThrow(/UNIQUE/);
+    await insert("free");
+    await insert("free too");
+    const { rows } = await sql<{ n: number }>`select count(*) as n from t`.execute(db);
+    expect(rows).toEqual([{ n: 3 }]);
+  });
+
   it("runs more distinct statements than it keeps prepared, and the forgotten ones again", async () => {
     const { db } = await memory();
     const texts = Array.from({ length: SQLITE_STATEMENT_CACHE_SIZE + 20 }, (_, i) => `select ${i} as v`);
