@@ -21,7 +21,9 @@
  * Sizes (lists allowed where plural, e.g. "1000,10000"): JOBWIRE_BENCH_BURST_N, JOBWIRE_BENCH_RUNS (due-burst repetitions, default 3 as the peers' medians),
  * JOBWIRE_BENCH_LATENESS_JOBS / _SECONDS, JOBWIRE_BENCH_SPARSE_JOBS / _SECONDS, JOBWIRE_BENCH_TICK_TOTALS
  * (e.g. "10000,1000000"), JOBWIRE_BENCH_TICK_DUE, JOBWIRE_BENCH_TICK_ROUNDS, JOBWIRE_BENCH_TAKEOVER_JOBS /
- * _SECONDS. `JOBWIRE_BENCH_CPU_PROF=<dir>` profiles the admin processes (`--cpu-prof`). `JOBWIRE_BENCH_DRAIN_CAP_S`
+ * _SECONDS. `JOBWIRE_BENCH_CPU_PROF=<dir>` profiles the admin processes (`--cpu-prof`); `JOBWIRE_BENCH_HEAP_PROF=<path
+ * prefix>` samples where they allocate, freed objects included; `JOBWIRE_BENCH_QUERY_STATS=1` prints their statements'
+ * counts and round-trip times when they stop. `JOBWIRE_BENCH_DRAIN_CAP_S`
  * (default 240) bounds the wait for a backlog after a window. `JOBWIRE_BENCH_ADMIN_OPTIONS` (JSON) overrides admin
  * options for experiments, e.g. `{"dispatchLeadMs": 500}`. `JOBWIRE_BENCH_DEBUG=1` prints where a burst is in the
  * pipeline once a second and, after a window, the instants with late starts.
