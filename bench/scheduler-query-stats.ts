@@ -81,10 +81,11 @@ export function installQueryStats(): void {
     return mysqlQuery.apply(this, args);
   };
   // SQLite runs on its own thread (SqliteThread): time each statement's round trip to it, as for the servers.
-  const threadProto = SqliteThread.prototype as unknown as { query: (sql: string, parameters: readonly unknown[]) => Promise<unknown> };
+  // Every argument passes through (the third opens a transaction): a wrapper that dropped one would change what runs.
+  const threadProto = SqliteThread.prototype as unknown as { query: (...args: unknown[]) => Promise<unknown> };
   const threadQuery = threadProto.query;
-  threadProto.query = function (this: unknown, text: string, parameters: readonly unknown[]) {
-    return timed(shape(text), () => threadQuery.call(this, text, parameters));
+  threadProto.query = function (this: unknown, ...args: unknown[]) {
+    return timed(shape(typeof args[0] === "string" ? args[0] : "?"), () => threadQuery.apply(this, args));
   };
   const poolProto = (mysql as unknown as { Pool: { prototype: { getConnection: (callback: Callback) => unknown } } }).Pool.prototype;
   const getConnection = poolProto.getConnection;
