@@ -18,8 +18,13 @@ const stats = new Map<string, Stat>();
 let firstAt = 0;
 let lastAt = 0;
 
+/** Statements slower than this are listed one by one, with the wall-clock time they ended. */
+const SLOW_MS = 150;
+const slow: string[] = [];
+
 function record(name: string, ms: number): void {
   const now = Date.now();
+  if (ms > SLOW_MS) slow.push(`${new Date(now).toISOString().slice(17, 23)} ${ms.toFixed(0)} ms ${name.slice(0, 60)}`);
   if (firstAt === 0) firstAt = now;
   lastAt = now;
   const stat = stats.get(name) ?? { count: 0, totalMs: 0, maxMs: 0 };
@@ -105,5 +110,6 @@ export function formatQueryStats(): string {
   for (const [name, stat] of rows.slice(0, 40)) {
     lines.push(`${String(stat.count).padStart(8)} ${(stat.totalMs / 1000).toFixed(1).padStart(8)} ${(stat.totalMs / stat.count).toFixed(2).padStart(8)} ${stat.maxMs.toFixed(0).padStart(7)}  ${name}`);
   }
+  if (slow.length > 0) lines.push(`statements over ${SLOW_MS} ms (${slow.length}):`, ...slow.slice(0, 60).map((line) => `    ${line}`));
   return lines.join("\n");
 }

@@ -49,6 +49,8 @@ export interface SchedulerDeps {
   readonly trigger: TriggerService;
   readonly logger: Logger;
   readonly options: SchedulerOptions;
+  /** Fires read per pick-up query; `PICKUP_LIMIT` unless given (tests make it small). */
+  readonly pickupLimit?: number;
 }
 
 /** What one round did; for tests and metrics. */
@@ -75,6 +77,11 @@ const DISPATCHES_AT_ONCE = 2;
 const CLAIM_CHUNK = 1_000;
 /** Fires read per pick-up query. */
 const PICKUP_LIMIT = 20_000;
+/**
+ * Own-fire reads per pick-up at most (a million fires). A planning round of 10 000 one-second jobs writes some 60 000
+ * fires; read a limit's worth per round, the ones read last were queued after their instant.
+ */
+const MAX_OWN_PICKUP_READS = 50;
 
 /**
  * The admin's scheduler: plans fires durably and dispatches each at its millisecond.
@@ -114,7 +121,10 @@ export class Scheduler {
   private current: Promise<unknown> | undefined;
   private wakeRequested = false;
 
+  private readonly pickupLimit: number;
+
   constructor(private readonly deps: SchedulerDeps) {
+    this.pickupLimit = deps.pickupLimit ?? PICKUP_LIMIT;
     this.queue = new DispatchPacer(deps.clock, { leadMs: deps.options.dispatchLeadMs, maxLeadMs: deps.options.maxDispatchLeadMs }, (fire) => this.onDue(fire));
   }
 
@@ -240,30 +250,48 @@ export class Scheduler {
       }
       jobsPlanned += batch.advanced;
       firesPlanned += batch.count;
-      for (const fire of batch.fires ?? []) {
-        if (this.enqueue(fire)) queued++;
-        // Only this loop plans fires owned by this admin, one transaction after another, so every own fire up to
-        // this id is one of these or was read before.
-        if (!this.ownFiresUncertain) this.lastOwnFireId = Math.max(this.lastOwnFireId, fire.id);
+      if (batch.fires === undefined) {
+        // MySQL/MariaDB cannot return the inserted fires: read them now, before the next planning transaction, so
+        // that a long planning round (seconds, with thousands of due jobs) holds none of them back meanwhile.
+        if (batch.count > 0) queued += await this.pickUpOwn();
+      } else {
+        for (const fire of batch.fires) {
+          if (this.enqueue(fire)) queued++;
+          // Only this loop plans fires owned by this admin, one transaction after another, so every own fire up to
+          // this id is one of these or was read before.
+          if (!this.ownFiresUncertain) this.lastOwnFireId = Math.max(this.lastOwnFireId, fire.id);
+        }
       }
       if (batch.claimed < options.batchSize) break;
     }
     return { jobsPlanned, firesPlanned, queued };
   }
 
+  /** Queues own fires after `lastOwnFireId`, reading on while a read comes back full. */
+  private async pickUpOwn(): Promise<number> {
+    const { db, options } = this.deps;
+    let queued = 0;
+    for (let read = 0; read < MAX_OWN_PICKUP_READS; read++) {
+      const uncertain = this.ownFiresUncertain;
+      const own = await listOwnFiresAfter(db, options.nodeId, this.lastOwnFireId, this.pickupLimit);
+      for (const fire of own) {
+        this.lastOwnFireId = Math.max(this.lastOwnFireId, fire.id);
+        if (this.enqueue(fire)) queued++;
+      }
+      if (own.length < this.pickupLimit) {
+        // Certain again once a read came back with fewer than its limit, i.e. with every own fire after the mark.
+        if (uncertain) this.ownFiresUncertain = false;
+        break;
+      }
+    }
+    return queued;
+  }
+
   private async pickUp(): Promise<number> {
     const { db, clock, options } = this.deps;
-    let queued = 0;
-    const uncertain = this.ownFiresUncertain;
-    const own = await listOwnFiresAfter(db, options.nodeId, this.lastOwnFireId, PICKUP_LIMIT);
-    for (const fire of own) {
-      this.lastOwnFireId = Math.max(this.lastOwnFireId, fire.id);
-      if (this.enqueue(fire)) queued++;
-    }
-    // Certain again once a read came back with fewer than its limit, i.e. with every own fire after the mark.
-    if (uncertain && own.length < PICKUP_LIMIT) this.ownFiresUncertain = false;
+    let queued = await this.pickUpOwn();
     const now = clock.now();
-    const available = (await listDispatchableFires(db, options.nodeId, now + options.preReadMs, now, PICKUP_LIMIT)).filter((f) => !this.queued.has(f.id));
+    const available = (await listDispatchableFires(db, options.nodeId, now + options.preReadMs, now, this.pickupLimit)).filter((f) => !this.queued.has(f.id));
     const previousOwner = new Map(available.map((f) => [f.id, f.owner]));
     // Claimed in chunks with one UPDATE each: a crashed admin leaves hundreds of fires, and claiming them one
     // statement at a time would make the takeover itself late.

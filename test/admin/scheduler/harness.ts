@@ -35,7 +35,7 @@ export interface AdminNode {
  * `acceptLingerMs` is 0 unless given: acceptances are then written at once, as the tests that read runs right after
  * `idle()` expect (a held acceptance waits on a real timer, which a fake clock does not move).
  */
-export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = new FakeClock(T0), acceptLingerMs = 0): AdminNode {
+export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = new FakeClock(T0), acceptLingerMs = 0, pickupLimit?: number): AdminNode {
   const now = (): number => clock.now();
   const accepted = new AcceptedWriter(db, { now, lingerMs: acceptLingerMs });
   const executors = new ExecutorClients();
@@ -62,6 +62,7 @@ export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = ne
     trigger,
     logger: silentLogger,
     options: { nodeId, preReadMs: 5_000, scanIntervalMs: 1_000, batchSize: 100, misfireThresholdMs: 5_000, takeoverAfterMs: 2_000, dispatchLeadMs: 300, maxDispatchLeadMs: 3_000, defaultTimeZone: "UTC" },
+    ...(pickupLimit === undefined ? {} : { pickupLimit }),
   });
   wake.scheduler = scheduler;
   const monitor = new RunMonitor({
@@ -80,7 +81,10 @@ export function createAdminNode(db: Kysely<Database>, nodeId: string, clock = ne
  * fake clock at T0 unless given one (and on `db` if given, e.g. a wrapper injecting faults), and stops and closes
  * every node made after each test.
  */
-export function adminNodesPerTest(getDb: () => Kysely<Database>, acceptLingerMs = 0): (nodeId: string, clock?: FakeClock, db?: Kysely<Database>) => AdminNode {
+export function adminNodesPerTest(
+  getDb: () => Kysely<Database>,
+  acceptLingerMs = 0,
+): (nodeId: string, clock?: FakeClock, db?: Kysely<Database>, pickupLimit?: number) => AdminNode {
   const nodes: AdminNode[] = [];
   afterEach(async () => {
     for (const n of nodes.splice(0)) {
@@ -88,8 +92,8 @@ export function adminNodesPerTest(getDb: () => Kysely<Database>, acceptLingerMs 
       n.close();
     }
   });
-  return (nodeId, clock = new FakeClock(T0), db = getDb()) => {
-    const created = createAdminNode(db, nodeId, clock, acceptLingerMs);
+  return (nodeId, clock = new FakeClock(T0), db = getDb(), pickupLimit) => {
+    const created = createAdminNode(db, nodeId, clock, acceptLingerMs, pickupLimit);
     nodes.push(created);
     return created;
   };

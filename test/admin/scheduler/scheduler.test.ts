@@ -283,4 +283,20 @@ describeEachDatabase("Scheduler", (getDb, dialect) => {
     expect(run?.handleMessage).toMatch(/^trigger failed: /);
     expect(run?.triggerReport?.replyCode).toBe("unavailable");
   });
+
+  it("queues every fire a round planned, however many pick-up reads they take, each by its instant", async () => {
+    const jobs = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => seedScheduledJob(getDb(), executor.url, { scheduleType: "FIX_RATE", scheduleConf: "1", name: `paged ${i}` }, T0 + 1_000)),
+    );
+    // Reads of 4 fires: 30 fires take 8 of them where the database does not return inserted rows (MySQL/MariaDB).
+    const a = node(`a-${dialect}-paged`, new FakeClock(T0), getDb(), 4);
+    expect(await a.scheduler.tick()).toMatchObject({ jobsPlanned: 3, firesPlanned: 30, firesQueued: 30 });
+    expect(a.scheduler.pending).toBe(30);
+    // The earliest instant of every job goes out at that instant, not a round later.
+    a.clock.advance(1_000);
+    await a.scheduler.idle();
+    for (const { job } of jobs) expect((await runsOf(getDb(), job.id)).map((r) => r.scheduledTime)).toEqual([T0 + 1_000]);
+    // Last in this block, and stopped: these fires would count in other tests' dispatch pacing.
+    for (const { job } of jobs) await setJobSchedule(getDb(), job.id, { state: "STOPPED", nextFireTime: 0, lastFireTime: 0 }, T0);
+  });
 });
