@@ -30,6 +30,14 @@ const DEFAULT_COST_MS = 0.25;
 const MIN_SAMPLE_FIRES = 100;
 /** Weight of the newest measurement in the running estimate. */
 const SAMPLE_WEIGHT = 0.3;
+/** Weight of the newest measurement's distance from the estimate in the running deviation. */
+const DEVIATION_WEIGHT = 0.25;
+/**
+ * Bursts are planned with the estimate plus this many deviations: the store work of one burst varies (a planning
+ * round or the database's own housekeeping shares the machine with it), and a burst that takes longer than its
+ * estimate starts late by the difference, whereas one released early only waits on its executors.
+ */
+const DEVIATIONS_PLANNED = 2;
 const MIN_COST_MS = 0.01;
 const MAX_COST_MS = 20;
 
@@ -46,7 +54,8 @@ const MAX_COST_MS = 20;
  * early release changes when the admin works, not when handlers start.
  *
  * The cost per fire is learned from the dispatcher's own throughput: from the release of fires until every
- * released fire was stored (`settled`), time over fires, as a running average.
+ * released fire was stored (`settled`), time over fires, as a running average with its running deviation; bursts
+ * are planned with the average plus two deviations, so that one slower than usual still starts in time.
  */
 export class DispatchPacer<T> {
   private readonly buckets = new Map<number, Bucket<T>>();
@@ -57,6 +66,8 @@ export class DispatchPacer<T> {
   private stopped = false;
   private count = 0;
   private costMs: number;
+  /** Mean distance of the measurements from the estimate (as TCP keeps for round trips), in ms. */
+  private deviationMs = 0;
   /** Released fires not yet settled, and since when the dispatcher has been busy with them. */
   private backlog = 0;
   private busySince = 0;
@@ -80,6 +91,11 @@ export class DispatchPacer<T> {
   /** The current estimate of store work per fire, in ms. */
   get costPerFireMs(): number {
     return this.costMs;
+  }
+
+  /** Store work per fire that bursts are planned with: the estimate plus `DEVIATIONS_PLANNED` deviations, in ms. */
+  get plannedCostPerFireMs(): number {
+    return Math.min(MAX_COST_MS, this.costMs + DEVIATIONS_PLANNED * this.deviationMs);
   }
 
   /** Holds `item`, due at `instant` (epoch ms); released at once when its release time has passed. */
@@ -115,6 +131,7 @@ export class DispatchPacer<T> {
     if (this.backlog > 0) return;
     if (this.busyFires >= MIN_SAMPLE_FIRES) {
       const sample = (this.clock.now() - this.busySince) / this.busyFires;
+      this.deviationMs += (Math.abs(sample - this.costMs) - this.deviationMs) * DEVIATION_WEIGHT;
       const next = this.costMs + (sample - this.costMs) * SAMPLE_WEIGHT;
       this.costMs = Math.min(MAX_COST_MS, Math.max(MIN_COST_MS, next));
     }
@@ -142,11 +159,12 @@ export class DispatchPacer<T> {
     this.replanQueued = false;
     if (this.stopped) return;
     let nextStart = Number.POSITIVE_INFINITY;
+    const costMs = this.plannedCostPerFireMs;
     const moved: Bucket<T>[] = [];
     for (let i = this.instants.length - 1; i >= 0; i--) {
       const bucket = this.buckets.get(this.instants[i] as number);
       if (bucket === undefined) continue;
-      const start = Math.min(bucket.instant - this.options.leadMs, nextStart) - this.costMs * bucket.items.length;
+      const start = Math.min(bucket.instant - this.options.leadMs, nextStart) - costMs * bucket.items.length;
       nextStart = start;
       const releaseAt = Math.max(Math.ceil(start), bucket.instant - this.options.maxLeadMs);
       if (releaseAt < bucket.armedAt) {

@@ -335,21 +335,32 @@ describe("DispatchPacer", () => {
 
     it("never moves a bucket later when a re-plan computes a later time", async () => {
       const { pacer, released } = pacerWith<number>();
-      // 4000 items: (T − 300) − 1000 = T − 1300.
-      addMany(pacer, T, range(4_000));
-      await replan();
-      // A burst released at once and settled at once lowers the cost to 0.25 × 0.7 = 0.175.
+      // A slow burst (200 items released at once, stored in 200 ms: 1 ms each) raises the planned cost:
+      // deviation 0 + (|1 − 0.25| − 0) × 0.25 = 0.1875, estimate 0.25 + (1 − 0.25) × 0.3 = 0.475, planned 0.85.
       addMany(pacer, NOW + 350, range(200, 100_000));
       await replan();
       vi.advanceTimersByTime(0);
       expect(released).toHaveLength(200);
+      vi.advanceTimersByTime(200);
       pacer.settled(200);
-      expect(pacer.costPerFireMs).toBeCloseTo(0.175, 10);
-      // One more item re-plans the bucket: (T − 300) − 0.175 × 4001 = T − 1000.175, later than T − 1300.
+      expect(pacer.plannedCostPerFireMs).toBeCloseTo(0.85, 10);
+      // 4000 items: (T − 300) − 0.85 × 4000 = T − 3700.
+      addMany(pacer, T, range(4_000));
+      await replan();
+      // A burst stored at exactly the estimate (200 items in 95 ms) narrows the deviation to 0.1875 × 0.75 = 0.140625:
+      // planned 0.475 + 2 × 0.140625 = 0.75625.
+      addMany(pacer, Date.now() + 350, range(200, 200_000));
+      await replan();
+      vi.advanceTimersByTime(0);
+      expect(released).toHaveLength(400);
+      vi.advanceTimersByTime(95);
+      pacer.settled(200);
+      expect(pacer.plannedCostPerFireMs).toBeCloseTo(0.75625, 10);
+      // One more item re-plans the bucket: (T − 300) − 0.75625 × 4001 = T − 3326.75…, later than T − 3700.
       pacer.add(T, 4_000);
       await replan();
-      expectReleasedAt(released, T - 1_300, 4_201, 200);
-      expect(releaseTimes(released.slice(200))).toEqual([T - 1_300]);
+      expectReleasedAt(released, T - 3_700, 4_401, 400);
+      expect(releaseTimes(released.slice(400))).toEqual([T - 3_700]);
     });
   });
 
@@ -366,20 +377,36 @@ describe("DispatchPacer", () => {
       expect(pacer.costPerFireMs).toBeCloseTo(0.325, 10);
     });
 
-    it("plans the next burst with the learned cost", async () => {
+    it("keeps the running deviation of the busy periods' times per item, a quarter of the way toward each distance", async () => {
+      const { pacer } = await twoBucketsOf100();
+      // Busy periods: 100 items released at T − 325 and stored in 50 ms (0.5 ms each), then 100 at T + 675 in 10 ms.
+      advanceTo(T - 275);
+      pacer.settled(100);
+      // Deviation 0 + (|0.5 − 0.25| − 0) × 0.25 = 0.0625; estimate 0.25 + (0.5 − 0.25) × 0.3 = 0.325.
+      expect(pacer.costPerFireMs).toBeCloseTo(0.325, 10);
+      expect(pacer.plannedCostPerFireMs).toBeCloseTo(0.45, 10);
+      advanceTo(T + 685);
+      pacer.settled(100);
+      // Deviation 0.0625 + (|0.1 − 0.325| − 0.0625) × 0.25 = 0.103125; estimate 0.325 + (0.1 − 0.325) × 0.3 = 0.2575.
+      expect(pacer.costPerFireMs).toBeCloseTo(0.2575, 10);
+      expect(pacer.plannedCostPerFireMs).toBeCloseTo(0.2575 + 2 * 0.103125, 10);
+    });
+
+    it("plans the next burst with the learned cost plus two deviations", async () => {
       const { pacer, released } = pacerWith<number>();
       addMany(pacer, T, range(200));
       await replan();
       advanceTo(T - 350);
       advanceTo(T - 250);
       pacer.settled(200);
+      // Estimate 0.325, deviation 0.0625: planned 0.45 ms per item.
       const next = T + 5_000;
       addMany(pacer, next, range(1_000, 1_000));
       await replan();
-      // (next − 300) − 0.325 × 1000 = next − 625.
-      advanceTo(next - 626);
+      // (next − 300) − 0.45 × 1000 = next − 750.
+      advanceTo(next - 751);
       expect(released).toHaveLength(200);
-      advanceTo(next - 625);
+      advanceTo(next - 750);
       expect(released).toHaveLength(1_200);
     });
 
