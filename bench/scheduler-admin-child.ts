@@ -5,9 +5,9 @@
  *
  * Run as `node --import tsx bench/scheduler-admin-child.ts` (see `spawnAdmin` in scheduler-processes.ts).
  */
-import { PerformanceObserver, performance } from "node:perf_hooks";
 import { startAdmin, type AdminOptions } from "../src/admin/index.js";
 import { createConsoleLogger, silentLogger } from "../src/shared/logger.js";
+import { watchStalls } from "./stall-watch.js";
 
 async function main(): Promise<void> {
   const raw = process.env["JOBWIRE_BENCH_ADMIN"];
@@ -34,29 +34,6 @@ async function main(): Promise<void> {
     );
   });
   process.stdout.write(`${JSON.stringify({ url: admin.url })}\n`);
-}
-
-/**
- * `JOBWIRE_BENCH_DEBUG=1`: when the admin's event loop stood still for more than 50 ms, and garbage collections
- * over 20 ms, with the wall-clock time they ended, to set beside the bench's list of late instants.
- */
-function watchStalls(): () => string {
-  const events: string[] = [];
-  const at = (ms: number): string => new Date(ms).toISOString().slice(17, 23);
-  let last = Date.now();
-  const timer = setInterval(() => {
-    const now = Date.now();
-    if (now - last > 60) events.push(`${at(now)} loop stalled ${now - last - 10} ms`);
-    last = now;
-  }, 10);
-  timer.unref();
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      if (entry.duration > 20) events.push(`${at(performance.timeOrigin + entry.startTime + entry.duration)} gc ${((entry as unknown as { detail?: { kind?: number } }).detail?.kind ?? "?")} ${entry.duration.toFixed(0)} ms`);
-    }
-  });
-  observer.observe({ entryTypes: ["gc"] });
-  return () => `stalls (loop > 50 ms, gc > 20 ms): ${events.join("; ") || "none"}`;
 }
 
 /**

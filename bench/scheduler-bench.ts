@@ -30,6 +30,7 @@
  */
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
+import { watchStalls } from "./stall-watch.js";
 import { sql, type Kysely } from "kysely";
 import type { AdminOptions } from "../src/admin/index.js";
 import { claimDueJobs, type Database, type DialectName } from "../src/admin/persistence/index.js";
@@ -334,6 +335,7 @@ async function measureWindow(
   windowEnd: number,
   expected: number,
 ): Promise<SlotReport & { readonly drain: string }> {
+  const stalls = process.env["JOBWIRE_BENCH_DEBUG"] === "1" ? watchStalls() : undefined;
   const fired = createFiredCounter(plan);
   let lastLog = 0;
   const log = (): void => {
@@ -366,6 +368,7 @@ async function measureWindow(
     log();
   }
   const report = analyseSlots(plan, executor.starts);
+  if (stalls !== undefined) progress(`${label}: this process (the executor): ${stalls()}`);
   if (process.env["JOBWIRE_BENCH_DEBUG"] === "1") {
     // Where the late starts are: per planned instant, how many started more than 50 ms late and the worst.
     const byInstant = new Map<number, { late: number; worst: number; n: number }>();

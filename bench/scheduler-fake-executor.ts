@@ -131,22 +131,37 @@ export async function startFakeExecutor(): Promise<FakeExecutor> {
     setImmediate(sendUnsent);
   };
 
-  /** Takes one run: the no-op handler starts and finishes at once, and its result joins this turn's batch. */
-  const accept = (request: RunRequest): void => {
+  /** Starts one run's no-op handler: records when, and returns it. */
+  const start = (request: RunRequest): number => {
     const startedAt = Date.now();
-    const runId = Number(request.runId);
     starts.push({
       jobId: Number(request.jobId),
-      runId,
+      runId: Number(request.runId),
       scheduledTime: request.scheduledTime === undefined ? 0 : Number(request.scheduledTime.seconds) * 1000 + Math.floor(request.scheduledTime.nanos / 1e6),
       startedAt,
     });
+    return startedAt;
+  };
+
+  /** The no-op handler finished as it started: its result joins this turn's batch. */
+  const finish = (request: RunRequest, startedAt: number): void => {
+    const runId = Number(request.runId);
     pending.set(
       runId,
       create(RunResultSchema, { runId: request.runId, state: RunState.SUCCEEDED, message: "", startTime: timestampFromMs(startedAt), endTime: timestampFromMs(startedAt) }),
     );
     unsent.push(runId);
     scheduleSend();
+  };
+
+  /**
+   * Starts runs: every handler first, then their results are built. A real executor starts 10 000 handlers of one
+   * instant and reports them as they finish; building each result between two starts would make the rig itself
+   * start the last of them tens of milliseconds late.
+   */
+  const accept = (requests: readonly RunRequest[]): void => {
+    const startedAt = requests.map(start);
+    requests.forEach((request, i) => finish(request, startedAt[i] ?? Date.now()));
   };
 
   /**
@@ -157,7 +172,7 @@ export async function startFakeExecutor(): Promise<FakeExecutor> {
   const hold = (request: RunRequest): void => {
     const at = request.startTime === undefined ? 0 : timestampMs(request.startTime);
     if (at <= Date.now()) {
-      accept(request);
+      accept([request]);
       return;
     }
     let runs = held.get(at);
@@ -166,7 +181,7 @@ export async function startFakeExecutor(): Promise<FakeExecutor> {
       held.set(at, created);
       setTimeout(() => {
         held.delete(at);
-        for (const run of created) accept(run);
+        accept(created);
       }, at - Date.now());
       runs = created;
     }
