@@ -79,7 +79,7 @@ const CLAIM_CHUNK = 1_000;
 const PICKUP_LIMIT = 20_000;
 /**
  * Own-fire reads per pick-up at most (a million fires). A planning round of 10 000 one-second jobs writes some 60 000
- * fires; read a limit's worth per round, the ones read last were queued after their instant.
+ * fires; when one read a round was all there was, the fires read last were queued after their instant.
  */
 const MAX_OWN_PICKUP_READS = 50;
 
