@@ -30,7 +30,6 @@
  */
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
-import { watchStalls } from "./stall-watch.js";
 import { sql, type Kysely } from "kysely";
 import type { AdminOptions } from "../src/admin/index.js";
 import { claimDueJobs, type Database, type DialectName } from "../src/admin/persistence/index.js";
@@ -42,6 +41,7 @@ import { benchDialects, createBenchDatabase, dialectLabel, type BenchDatabase } 
 import { startFakeExecutor, type FakeExecutor } from "./scheduler-fake-executor.js";
 import { databaseServerCpuSeconds, machineBusySeconds, ownCpuSeconds, spawnAdmin, waitForQuietMachine, type AdminProcess } from "./scheduler-processes.js";
 import { activateAll, activateConf, BENCH_APP, BENCH_TOKEN, benchJob, seedGroup, seedJobs, stopAll } from "./scheduler-seed.js";
+import { watchStalls } from "./stall-watch.js";
 import {
   analyseSlots,
   createFiredCounter,
@@ -66,6 +66,8 @@ const PRE_READ_MS = 5_000;
 const LEAD_MS = PRE_READ_MS + 1_500;
 /** Longest wait after a window for its slots to be dispatched (an overloaded admin is cut off, and says so). */
 const DRAIN_CAP_MS = Number(process.env["JOBWIRE_BENCH_DRAIN_CAP_S"] ?? "240") * 1000;
+/** `JOBWIRE_BENCH_DEBUG=1`: the diagnostics described at the top of this file. */
+const DEBUG = process.env["JOBWIRE_BENCH_DEBUG"] === "1";
 
 type BenchmarkName = "due-burst" | "lateness" | "sparse" | "tick-cost" | "takeover";
 const BENCHMARKS: Readonly<Record<BenchmarkName, () => Promise<BenchTable>>> = {
@@ -251,7 +253,7 @@ async function dueBurstRun(dialect: DialectName, n: number): Promise<BurstRun> {
     const before = cpuSnapshot([admin], dialect);
     const t0 = nextWholeSecond(Date.now() + LEAD_MS);
     await activateAll(db, t0);
-    const monitor = process.env["JOBWIRE_BENCH_DEBUG"] === "1" ? startPipelineMonitor(db, t0, executor) : undefined;
+    const monitor = DEBUG ? startPipelineMonitor(db, t0, executor) : undefined;
     let lastProgress = Date.now();
     let lastAcked = 0;
     while (executor.ackedCount < n) {
@@ -335,7 +337,7 @@ async function measureWindow(
   windowEnd: number,
   expected: number,
 ): Promise<SlotReport & { readonly drain: string }> {
-  const stalls = process.env["JOBWIRE_BENCH_DEBUG"] === "1" ? watchStalls() : undefined;
+  const stalls = DEBUG ? watchStalls() : undefined;
   const fired = createFiredCounter(plan);
   let lastLog = 0;
   const log = (): void => {
@@ -369,7 +371,7 @@ async function measureWindow(
   }
   const report = analyseSlots(plan, executor.starts);
   if (stalls !== undefined) progress(`${label}: this process (the executor): ${stalls()}`);
-  if (process.env["JOBWIRE_BENCH_DEBUG"] === "1") {
+  if (DEBUG) {
     // Where the late starts are: per planned instant, how many started more than 50 ms late and the worst.
     const byInstant = new Map<number, { late: number; worst: number; n: number }>();
     for (const start of executor.starts) {
